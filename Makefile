@@ -1,0 +1,41 @@
+# Kavshiri: the usual commands. `make run` serves the app; `make test` runs the whole suite.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format migrations-check messages install clean-var
+
+$(PY):
+	"$$(bin/find-python)" -m venv $(VENV)
+
+$(STAMP): $(PY) requirements.txt requirements-dev.txt
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	bin/run
+
+test: $(STAMP)
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-a-secret} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: $(STAMP)
+	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+# Needs GNU gettext. The compiled .mo is committed so that running Kavshiri does not.
+messages: $(STAMP)
+	DJANGO_DEBUG=true $(PY) manage.py makemessages -l ka --no-obsolete --ignore=.venv --ignore=var
+	DJANGO_DEBUG=true $(PY) manage.py compilemessages -l ka --ignore=.venv
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,31 @@
+from crm.models.billing import Invoice, InvoiceLine, InvoiceSequence, Payment, Service, ServiceDelivery
+from crm.models.interactions import FollowUp, Interaction
+from crm.models.organisations import (
+    Affiliation,
+    Contact,
+    LegalForm,
+    Organisation,
+    Tag,
+    TargetGroup,
+    Theme,
+    Visibility,
+)
+
+__all__ = [
+    "Affiliation",
+    "Contact",
+    "FollowUp",
+    "Interaction",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceSequence",
+    "LegalForm",
+    "Organisation",
+    "Payment",
+    "Service",
+    "ServiceDelivery",
+    "Tag",
+    "TargetGroup",
+    "Theme",
+    "Visibility",
+]

@@ -1,0 +1,64 @@
+"""Who may see and change organisations, people, interactions, services and money.
+
+Staff see everything but invoices and revenue; managers see everything; partners never see
+interactions, notes, follow-ups, invoices, payments or people who did not consent.
+"""
+
+from __future__ import annotations
+
+from config.roles import ADMIN, MANAGER, PARTNER, STAFF, role_of
+from network.permissions import partner_organisation_id
+
+
+def _crud(model: str, *actions: str) -> list[str]:
+    return [f"crm.{action}_{model}" for action in actions]
+
+
+_STAFF_WORK = [
+    *_crud("organisation", "view", "add", "change"),
+    *_crud("contact", "view", "add", "change"),
+    *_crud("affiliation", "view", "add", "change", "delete"),
+    *_crud("interaction", "view", "add", "change"),
+    *_crud("followup", "view", "add", "change"),
+    *_crud("tag", "view", "add", "change"),
+    *_crud("theme", "view"),
+    *_crud("targetgroup", "view"),
+    *_crud("service", "view"),
+    *_crud("servicedelivery", "view", "add", "change"),
+]
+_MONEY = [
+    *_crud("service", "add", "change"),
+    *_crud("invoice", "view", "add", "change"),
+    *_crud("invoiceline", "view", "add", "change", "delete"),
+    *_crud("payment", "view", "add"),
+]
+
+ROLE_PERMISSIONS = {
+    STAFF: _STAFF_WORK,
+    MANAGER: [*_STAFF_WORK, *_MONEY, *_crud("organisation", "delete"), *_crud("contact", "delete")],
+    PARTNER: [*_crud("theme", "view"), *_crud("targetgroup", "view")],
+}
+
+
+def is_centre_staff(user) -> bool:
+    """Staff, managers and admins: the people who work at the centre."""
+    return role_of(user) in (ADMIN, MANAGER, STAFF)
+
+
+def can_see_money(user) -> bool:
+    return role_of(user) in (ADMIN, MANAGER)
+
+
+def can_see_interactions(user) -> bool:
+    return is_centre_staff(user)
+
+
+def can_edit_organisation(user, organisation) -> bool:
+    if is_centre_staff(user):
+        return True
+    return partner_organisation_id(user) == organisation.pk
+
+
+def can_see_contact_in_directory(contact) -> bool:
+    """Outside the centre a person is shown only with their consent."""
+    return contact.directory_consent

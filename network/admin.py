@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from network import models
+
+
+@admin.register(models.Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_ka", "name_en"]
+    search_fields = ["code", "name_ka", "name_en"]
+
+
+@admin.register(models.Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name_ka", "name_en", "kind", "region"]
+    list_filter = ["region", "kind"]
+    list_select_related = ["region"]
+    search_fields = ["name_ka", "name_en"]
+
+
+@admin.register(models.Partnership)
+class PartnershipAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "status", "start_date", "end_date"]
+    list_filter = ["kind", "status", "regions"]
+    search_fields = ["name", "organisations__search_key"]
+    autocomplete_fields = ["organisations"]
+    filter_horizontal = ["regions"]
+
+
+@admin.register(models.PartnerAccount)
+class PartnerAccountAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["user", "organisation"]
+    search_fields = ["user__username", "user__email", "organisation__search_key"]
+    autocomplete_fields = ["organisation"]
+    raw_id_fields = ["user"]

@@ -1,0 +1,35 @@
+"""Who may do what with regions, partnerships and partner accounts."""
+
+from __future__ import annotations
+
+from config.roles import ADMIN, MANAGER, PARTNER, STAFF, role_of
+
+_GEOGRAPHY = ["network.view_region", "network.view_municipality"]
+_STAFF_WORK = [
+    "network.view_partnership",
+    "network.add_partnership",
+    "network.change_partnership",
+    "network.view_partneraccount",
+    "network.add_partneraccount",
+    "network.change_partneraccount",
+]
+
+ROLE_PERMISSIONS = {
+    STAFF: [*_GEOGRAPHY, *_STAFF_WORK],
+    MANAGER: [*_GEOGRAPHY, *_STAFF_WORK, "network.delete_partnership"],
+    PARTNER: [*_GEOGRAPHY, "network.view_partnership"],
+}
+
+
+def can_manage_partner_accounts(user) -> bool:
+    return role_of(user) in (ADMIN, MANAGER, STAFF)
+
+
+def partner_organisation_id(user) -> int | None:
+    """The organisation a partner acts for, or None when the user is no active partner."""
+    if role_of(user) != PARTNER:
+        return None
+    account = getattr(user, "partner_account", None)
+    if account is None or not account.is_active:
+        return None
+    return account.organisation_id

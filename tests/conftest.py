@@ -1,0 +1,23 @@
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def user_in_role(db):
+    """Make a user in a role: user_in_role("partner")."""
+
+    def make(role, **kwargs):
+        return UserFactory(role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings):
+    # Production serves hashed names from collectstatic's manifest; tests render templates
+    # without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
