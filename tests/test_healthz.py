@@ -15,6 +15,7 @@ def test_503_when_the_broker_is_down(client, monkeypatch):
 
     # Nothing listens on port 1: the connection is refused at once.
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "broker": "down"}

@@ -37,7 +37,7 @@ class Service(BilingualName):
         OTHER = "other", _("other")
 
     category = models.CharField(_("category"), max_length=15, choices=Category.choices)
-    is_paid = models.BooleanField(_("paid"), default=True)
+    is_paid = models.BooleanField(_("paid service"), default=True)
     default_price = models.DecimalField(
         _("default price (GEL)"),
         **MONEY,
