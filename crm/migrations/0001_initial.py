@@ -249,7 +249,7 @@ class Migration(migrations.Migration):
                 ('name_ka', models.CharField(max_length=200, verbose_name='name (Georgian)')),
                 ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
                 ('category', models.CharField(choices=[('training', 'training'), ('consulting', 'consulting'), ('facilitation', 'facilitation'), ('research', 'research'), ('venue', 'venue rental'), ('other', 'other')], max_length=15, verbose_name='category')),
-                ('is_paid', models.BooleanField(default=True, verbose_name='paid')),
+                ('is_paid', models.BooleanField(default=True, verbose_name='paid service')),
                 ('default_price', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='default price (GEL)')),
                 ('vat_applies', models.BooleanField(default=True, verbose_name='VAT applies')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
