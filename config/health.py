@@ -25,9 +25,14 @@ def database_status() -> str:
     return "ok"
 
 
+def broker_connection():
+    """A new connection to the broker Celery publishes to."""
+    return celery_app.connection_for_write()
+
+
 def broker_status() -> str:
     try:
-        with celery_app.connection_for_write() as conn:
+        with broker_connection() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
     except Exception:
         logger.exception("health check: broker unreachable")

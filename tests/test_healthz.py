@@ -11,11 +11,12 @@ def test_healthy_when_database_and_broker_answer(client):
 
 
 def test_503_when_the_broker_is_down(client, monkeypatch):
-    from config.celery import app
+    from kombu import Connection
+
+    from config import health
 
     # Nothing listens on port 1: the connection is refused at once.
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr(app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(health, "broker_connection", lambda: Connection("redis://127.0.0.1:1/0"))
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "broker": "down"}
