@@ -18,6 +18,8 @@ install: $(STAMP)
 run: $(STAMP)
 	bin/run
 
+PYTEST_ARGS ?= -n 2
+
 test: $(STAMP)
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-a-secret} $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -57,5 +57,5 @@ def sync_roles(group_model, permission_model) -> None:
 def sync_roles_after_migrate(sender, **kwargs) -> None:
     from django.contrib.auth.models import Group, Permission
 
-    if sender.name == "crm":
+    if sender.name in APPS_WITH_RULES:
         sync_roles(Group, Permission)

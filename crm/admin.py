@@ -1,18 +1,39 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from crm import models
+from crm.search import search_key
+from crm.services import payment_check, payment_record
 
 
 class SearchKeyAdminMixin:
-    """Admin search through the search key, so `kutaisi` finds `ქუთაისი`."""
+    """Admin search through search keys, so `kutaisi` finds `ქუთაისი`.
 
-    search_help_text = None
+    Fields ending in `search_key` (the model's own or a related one) are matched with the typed
+    text normalised the same way the key was; other search fields work as usual.
+    """
 
     def get_search_results(self, request, queryset, search_term):
-        if not search_term:
-            return queryset, False
-        return queryset.search(search_term), False
+        key_fields = [f for f in self.search_fields if f.endswith("search_key")]
+        words = search_key(search_term).split()
+        if not search_term or not key_fields or not words:
+            return super().get_search_results(request, queryset, search_term)
+        other_fields = [f for f in self.search_fields if f not in key_fields]
+        matches = queryset.none()
+        for field in key_fields:
+            by_key = queryset
+            for word in words:
+                by_key = by_key.filter(**{f"{field}__contains": word})
+            matches = matches | by_key
+        if other_fields:
+            self.search_fields, original = other_fields, self.search_fields
+            try:
+                by_other, _ = super().get_search_results(request, queryset, search_term)
+            finally:
+                self.search_fields = original
+            matches = matches | by_other
+        return matches.distinct(), True
 
 
 class AffiliationInline(admin.TabularInline):
@@ -58,7 +79,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     list_display = ["occurred_on", "subject", "organisation", "kind", "staff", "outcome"]
     list_filter = ["kind", "outcome", "themes"]
     list_select_related = ["organisation", "staff"]
@@ -68,7 +89,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "organisation", "assignee", "due_on", "status"]
     list_filter = ["status"]
     list_select_related = ["organisation", "assignee"]
@@ -85,7 +106,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ServiceDelivery)
-class ServiceDeliveryAdmin(admin.ModelAdmin):
+class ServiceDeliveryAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     list_display = ["service", "client_organisation", "client_municipality", "start_date", "participants"]
     list_filter = ["service__category"]
     list_select_related = ["service", "client_organisation", "client_municipality"]
@@ -98,14 +119,37 @@ class InvoiceLineInline(admin.TabularInline):
     model = models.InvoiceLine
     extra = 0
 
+    # The lines of an issued invoice are as final as the invoice itself.
+    def has_add_permission(self, request, obj=None):
+        return (obj is None or not obj.is_issued) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return (obj is None or not obj.is_issued) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is None or not obj.is_issued) and super().has_delete_permission(request, obj)
+
 
 class PaymentInline(admin.TabularInline):
+    """Payments shown on their invoice; they are recorded on the payment page, which checks them."""
+
     model = models.Payment
     extra = 0
+    fields = ["amount", "paid_on", "method", "reference", "recorded_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(models.Invoice)
-class InvoiceAdmin(SimpleHistoryAdmin):
+class InvoiceAdmin(SearchKeyAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "kind", "client_name", "issued_on", "due_on"]
     list_filter = ["kind", "year"]
     search_fields = ["number", "client_name", "client_organisation__search_key"]
@@ -124,8 +168,42 @@ class InvoiceAdmin(SimpleHistoryAdmin):
         return super().has_delete_permission(request, obj)
 
 
+class PaymentAdminForm(forms.ModelForm):
+    class Meta:
+        model = models.Payment
+        fields = ["invoice", "amount", "paid_on", "method", "reference"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("invoice") and cleaned.get("amount") is not None:
+            payment_check(invoice=cleaned["invoice"], amount=cleaned["amount"])
+        return cleaned
+
+
 @admin.register(models.Payment)
 class PaymentAdmin(SimpleHistoryAdmin):
+    """Payments are added through payment_record and never changed: a mistake is corrected
+    by a credit note, as accountants do."""
+
+    form = PaymentAdminForm
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = payment_record(
+            invoice=obj.invoice,
+            amount=obj.amount,
+            paid_on=obj.paid_on,
+            method=obj.method,
+            reference=obj.reference,
+            recorded_by=request.user,
+        )
+        obj.pk = saved.pk
+
     list_display = ["invoice", "amount", "paid_on", "method", "reference"]
     list_filter = ["method"]
     list_select_related = ["invoice"]

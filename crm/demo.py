@@ -455,15 +455,13 @@ class DemoSeeder:
         prefix = settings.INVOICE_NUMBER_PREFIX
         paid = [d for d in deliveries if d.service.is_paid and d.price_agreed and self.rng.random() < 0.8]
         paid.sort(key=lambda d: d.start_date)
-        sequences = {
-            row.year: row for row in InvoiceSequence.objects.select_for_update().filter(prefix=prefix)
-        }
+        sequences = {row.year: row for row in InvoiceSequence.objects.select_for_update()}
         invoices, lines = [], []
         for delivery in paid:
             issued_on = delivery.end_date or delivery.start_date
             counter = sequences.get(issued_on.year)
             if counter is None:
-                counter = sequences[issued_on.year] = InvoiceSequence.objects.create(prefix=prefix, year=issued_on.year)
+                counter = sequences[issued_on.year] = InvoiceSequence.objects.create(year=issued_on.year)
             counter.last_number += 1
             client = delivery.client_organisation
             invoices.append(
@@ -528,16 +526,17 @@ def demo_seed(
     interactions_per_organisation: int = 3,
     seed: int = 2026,
 ) -> SeedReport:
-    centre_ensure()
-    services = services_ensure()
-    demo_users_ensure()
-    seeder = DemoSeeder(rng=random.Random(seed), today=timezone.localdate())
+    # One transaction: an interrupted first seed leaves nothing, so `--if-empty` seeds again.
     with transaction.atomic():
+        centre_ensure()
+        services = services_ensure()
+        demo_users_ensure()
+        seeder = DemoSeeder(rng=random.Random(seed), today=timezone.localdate())
         created = seeder.organisations(organisations)
         people_of = seeder.contacts(created, people_per_organisation)
         seeder.interactions(people_of, interactions_per_organisation)
         deliveries = seeder.deliveries(created, services)
         seeder.invoices(deliveries)
-    # The demo partner acts for a partner organisation, which may only exist now.
-    demo_users_ensure()
+        # The demo partner acts for a partner organisation, which may only exist now.
+        demo_users_ensure()
     return seeder.report

@@ -47,7 +47,9 @@ class ContactForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        # Staff ticking the box is the moment consent is recorded.
-        if cleaned.get("newsletter_consent") and not self.instance.consent_given_at:
+        # Staff ticking the box is the moment consent is recorded, a renewed consent included.
+        if cleaned.get("newsletter_consent") and (
+            "newsletter_consent" in self.changed_data or not self.instance.consent_given_at
+        ):
             self.instance.consent_given_at = timezone.now()
         return cleaned

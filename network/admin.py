@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from crm.admin import SearchKeyAdminMixin
 from network import models
 
 
@@ -18,7 +19,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Partnership)
-class PartnershipAdmin(admin.ModelAdmin):
+class PartnershipAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "status", "start_date", "end_date"]
     list_filter = ["kind", "status", "regions"]
     search_fields = ["name", "organisations__search_key"]
@@ -27,7 +28,7 @@ class PartnershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.PartnerAccount)
-class PartnerAccountAdmin(admin.ModelAdmin):
+class PartnerAccountAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "organisation", "status", "created_at"]
     list_filter = ["status"]
     list_select_related = ["user", "organisation"]

@@ -25,6 +25,14 @@ def can_manage_partner_accounts(user) -> bool:
     return role_of(user) in (ADMIN, MANAGER, STAFF)
 
 
+def can_see_partnership(user, partnership) -> bool:
+    """Centre staff see every partnership; a partner only those their organisation is part of."""
+    if can_manage_partner_accounts(user):
+        return True
+    organisation_id = partner_organisation_id(user)
+    return organisation_id is not None and partnership.organisations.filter(pk=organisation_id).exists()
+
+
 def partner_organisation_id(user) -> int | None:
     """The organisation a partner acts for, or None when the user is no active partner."""
     if role_of(user) != PARTNER:

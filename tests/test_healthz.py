@@ -37,4 +37,5 @@ def test_503_when_the_database_is_down(client, monkeypatch):
 
 def test_healthz_needs_no_login_and_is_not_cached(client):
     response = client.get("/healthz")
+    assert response.status_code == 200
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]

@@ -76,3 +76,23 @@ def test_celery_defaults_to_a_broker_without_server():
         check=True,
     )
     assert result.stdout.strip() == "filesystem://"
+
+
+def test_a_yes_no_setting_that_is_neither_stops_the_start():
+    result = _import_settings({"DJANGO_DEBUG": "ture"})
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG" in result.stderr and "yes/no" in result.stderr
+
+
+def test_email_url_configures_smtp():
+    for url, tls in [("smtp://mailpit:1025", False), ("smtp+tls://u:p@smtp.example.org:587", True)]:
+        result = subprocess.run(
+            [sys.executable, "-c", "import config.settings as s; o = s.MAILERS['default']['OPTIONS']; "
+             "print(o['host'], o['port'], o['use_tls'])"],
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items()} | {"DJANGO_DEBUG": "true", "EMAIL_URL": url},
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split()[2] == str(tls)

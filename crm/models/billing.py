@@ -142,24 +142,22 @@ class ServiceDelivery(models.Model):
             raise ValidationError(
                 _("Choose the client: either an organisation or a municipality, not both.")
             )
-        if self.end_date and self.end_date < self.start_date:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
 
 
 class InvoiceSequence(models.Model):
-    """The last number issued per prefix and year; locked while issuing, so numbers have no gaps."""
+    """The last number issued in a year; locked while issuing, so numbers have no gaps.
 
-    prefix = models.CharField(max_length=10)
-    year = models.PositiveSmallIntegerField()
+    One counter per year whatever the prefix: changing INVOICE_NUMBER_PREFIX mid-year carries
+    on the count (KAV-2026-0041 → NEW-2026-0042) instead of reusing numbers.
+    """
+
+    year = models.PositiveSmallIntegerField(unique=True)
     last_number = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["prefix", "year"], name="invoice_sequence_unique")
-        ]
-
     def __str__(self) -> str:
-        return f"{self.prefix}-{self.year}: {self.last_number}"
+        return f"{self.year}: {self.last_number}"
 
 
 class Invoice(models.Model):
@@ -245,6 +243,10 @@ class Invoice(models.Model):
                 condition=models.Q(number__isnull=True) | models.Q(issued_on__isnull=False),
                 name="numbered_invoice_has_issue_date",
             ),
+            models.CheckConstraint(
+                condition=models.Q(cancels__isnull=True) | models.Q(kind="credit_note"),
+                name="only_credit_notes_cancel",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -280,7 +282,9 @@ class Invoice(models.Model):
 
     @property
     def is_cancelled(self) -> bool:
-        return hasattr(self, "credit_note")
+        """Cancelled once an issued credit note refers to it; a draft one changes nothing."""
+        credit_note = getattr(self, "credit_note", None)
+        return credit_note is not None and credit_note.is_issued
 
     def status_on(self, day: date) -> str:
         if not self.is_issued:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
@@ -23,6 +23,9 @@ class SearchKeyQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         self._fill_keys(objs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields and set(update_fields) & set(self.model.SEARCH_KEY_FIELDS):
+            kwargs["update_fields"] = [*update_fields, "search_key"]
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
@@ -37,12 +40,14 @@ class SearchKeyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         if not set(kwargs) & set(self.model.SEARCH_KEY_FIELDS):
             return super().update(**kwargs)
-        # A name changed row by row in SQL: rebuild the keys of exactly those rows.
-        ids = list(self.values_list("pk", flat=True))
-        count = super().update(**kwargs)
-        rows = list(self.model._base_manager.filter(pk__in=ids))
-        self._fill_keys(rows)
-        self.model._base_manager.bulk_update(rows, ["search_key"], batch_size=1000)
+        # A name changed in SQL: rebuild the keys of exactly the rows changed, in the same
+        # transaction, so no reader ever sees a new name with an old key.
+        with transaction.atomic(using=self.db):
+            ids = list(self.select_for_update().values_list("pk", flat=True))
+            count = self.model._base_manager.filter(pk__in=ids).update(**kwargs)
+            rows = list(self.model._base_manager.filter(pk__in=ids))
+            self._fill_keys(rows)
+            self.model._base_manager.bulk_update(rows, ["search_key"], batch_size=1000)
         return count
 
     def search(self, query: str):
@@ -56,7 +61,8 @@ class SearchKeyQuerySet(models.QuerySet):
 class SearchKeyModel(models.Model):
     SEARCH_KEY_FIELDS: tuple[str, ...] = ()
 
-    search_key = models.CharField(_("search key"), max_length=600, editable=False, db_index=True)
+    # Text, not a bounded CharField: transliteration can double a name's length (შ → sh).
+    search_key = models.TextField(_("search key"), editable=False)
 
     objects = SearchKeyQuerySet.as_manager()
 

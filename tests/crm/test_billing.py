@@ -1,5 +1,5 @@
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -17,16 +17,23 @@ quantity = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999.99"), p
 rate = st.sampled_from([Decimal("0.00"), Decimal("18.00")])
 
 
+def _rounded(amount):
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@settings(max_examples=40, deadline=None)
 @given(lines=st.lists(st.tuples(quantity, money, rate), min_size=1, max_size=8))
 def test_invoice_totals_are_sums_of_rounded_lines(lines):
-    built = [InvoiceLine(quantity=q, unit_price=p, vat_rate=r) for q, p, r in lines]
-    for line in built:
-        assert line.net_amount == line.net_amount.quantize(Decimal("0.01"))
-        assert line.vat_amount == line.vat_amount.quantize(Decimal("0.01"))
-        assert line.gross_amount == line.net_amount + line.vat_amount
-    assert sum(line.gross_amount for line in built) == sum(line.net_amount for line in built) + sum(
-        line.vat_amount for line in built
-    )
+    invoice = InvoiceFactory()
+    for q, p, r in lines:
+        InvoiceLineFactory(invoice=invoice, quantity=q, unit_price=p, vat_rate=r)
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    expected_net = sum((_rounded(q * p) for q, p, _ in lines), Decimal("0"))
+    expected_vat = sum((_rounded(_rounded(q * p) * r / 100) for q, p, r in lines), Decimal("0"))
+    assert invoice.total_net == expected_net
+    assert invoice.total_vat == expected_vat
+    assert invoice.total == expected_net + expected_vat
+    assert invoice.total == invoice.total.quantize(Decimal("0.01"))
 
 
 def test_vat_is_rounded_once_per_line_half_up():
@@ -42,6 +49,51 @@ def test_issuing_numbers_invoices_gaplessly_per_year(settings):
         line = InvoiceLineFactory()
         numbers.append(invoice_issue(invoice=line.invoice, issued_on=issued_on).number)
     assert numbers == ["KAV-2026-0001", "KAV-2026-0002", "KAV-2027-0001", "KAV-2026-0003"]
+
+
+def test_a_failed_issue_gives_its_number_back(monkeypatch):
+    from crm import services
+
+    first = InvoiceLineFactory().invoice
+    second = InvoiceLineFactory().invoice
+    original = services._copy_client_details
+
+    def explode(invoice):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(services, "_copy_client_details", explode)
+    with pytest.raises(RuntimeError):
+        invoice_issue(invoice=first, issued_on=date(2026, 5, 1))
+    monkeypatch.setattr(services, "_copy_client_details", original)
+    assert invoice_issue(invoice=second, issued_on=date(2026, 5, 1)).sequence == 1
+    assert Invoice.objects.get(pk=first.pk).number is None
+
+
+def test_changing_the_prefix_mid_year_continues_the_count(settings):
+    settings.INVOICE_NUMBER_PREFIX = "KAV"
+    invoice_issue(invoice=InvoiceLineFactory().invoice, issued_on=date(2026, 2, 1))
+    settings.INVOICE_NUMBER_PREFIX = "KRC"
+    assert invoice_issue(invoice=InvoiceLineFactory().invoice, issued_on=date(2026, 3, 1)).number == "KRC-2026-0002"
+
+
+def test_only_an_issued_credit_note_cancels_an_invoice():
+    invoice = invoice_issue(invoice=InvoiceLineFactory().invoice)
+    credit_note = InvoiceFactory(kind=Invoice.Kind.CREDIT_NOTE, cancels=invoice)
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    assert invoice.status != Invoice.Status.CANCELLED
+    InvoiceLineFactory(invoice=credit_note, unit_price=Decimal("-100.00"))
+    invoice_issue(invoice=credit_note)
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    assert invoice.status == Invoice.Status.CANCELLED
+    assert invoice.amount_outstanding == Decimal("0.00")
+
+
+def test_an_ordinary_invoice_cannot_claim_to_cancel_another():
+    from django.db import IntegrityError, transaction
+
+    invoice = invoice_issue(invoice=InvoiceLineFactory().invoice)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InvoiceFactory(kind=Invoice.Kind.INVOICE, cancels=invoice)
 
 
 def test_issuing_copies_the_client_details():

@@ -72,3 +72,21 @@ def test_people_are_found_across_scripts():
     person = ContactFactory(first_name="ქეთევან", last_name="ჭელიძე", name_latin="")
     assert list(Contact.objects.search("ketevan chelidze")) == [person]
     assert list(Contact.objects.search("ჭელიძე")) == [person]
+
+
+def test_upsert_refreshes_the_key_of_the_row_it_updates():
+    OrganisationFactory(name="ვანის ქსელი", name_latin="", identification_code="212345678")
+    Organisation.objects.bulk_create(
+        [Organisation(name="ხონის ქსელი", identification_code="212345678")],
+        update_conflicts=True,
+        unique_fields=["identification_code"],
+        update_fields=["name"],
+    )
+    assert Organisation.objects.get(identification_code="212345678").search_key == "khonis kseli"
+
+
+def test_a_long_georgian_name_fits_its_key():
+    name = "შ" * 255
+    organisation = OrganisationFactory(name=name, name_latin="Sh" * 127)
+    organisation.refresh_from_db()
+    assert organisation.search_key.startswith("sh" * 255)

@@ -114,3 +114,15 @@ def test_contact_form_records_when_consent_was_given():
     assert form.is_valid(), form.errors
     contact = form.save()
     assert contact.consent_given_at is not None
+
+
+def test_renewed_consent_gets_a_new_date():
+    old = timezone.now() - timezone.timedelta(days=400)
+    contact = ContactFactory(newsletter_consent=False, consent_given_at=old, consent_source="form")
+    form = ContactForm(
+        instance=contact,
+        data={"first_name": contact.first_name, "preferred_language": "ka", "newsletter_consent": "on",
+              "consent_source": "staff", "consent_note": "renewed by phone"},
+    )
+    assert form.is_valid(), form.errors
+    assert form.save().consent_given_at > old
