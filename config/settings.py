@@ -136,6 +136,7 @@ LANGUAGE_CODE = "ka"
 LANGUAGES = [("ka", _("Georgian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Tbilisi"
 USE_TZ = True
 

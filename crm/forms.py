@@ -2,11 +2,36 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
-from crm.models import Contact, Organisation
+from crm.models import Affiliation, Contact, FollowUp, Interaction, Organisation, Theme
+from crm.selectors import centre_staff_users
 
 
-class OrganisationForm(forms.ModelForm):
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the `updated_at` the user saw, so a save over someone else's newer one is refused."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.updated_at.isoformat()
+
+    @property
+    def opened_version(self):
+        return parse_datetime(self.cleaned_data.get("version") or "")
+
+
+class OrganisationForm(VersionedForm):
     class Meta:
         model = Organisation
         fields = [
@@ -27,9 +52,14 @@ class OrganisationForm(forms.ModelForm):
             "is_partner",
             "is_active",
         ]
+        widgets = {
+            "themes": forms.CheckboxSelectMultiple,
+            "target_groups": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(VersionedForm):
     class Meta:
         model = Contact
         fields = [
@@ -53,3 +83,60 @@ class ContactForm(forms.ModelForm):
         ):
             self.instance.consent_given_at = timezone.now()
         return cleaned
+
+
+class AffiliationForm(forms.ModelForm):
+    class Meta:
+        model = Affiliation
+        fields = ["organisation", "role", "start_date", "end_date", "is_primary"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput(), "organisation": forms.HiddenInput}
+
+
+class InteractionForm(forms.ModelForm):
+    """One short form: what happened, and optionally what must happen next."""
+
+    follow_up_title = forms.CharField(label=_("Next step"), max_length=255, required=False)
+    follow_up_assignee = forms.ModelChoiceField(
+        label=_("assignee"), queryset=centre_staff_users(), required=False
+    )
+    follow_up_due_on = forms.DateField(label=_("due date"), required=False, widget=DateInput())
+
+    class Meta:
+        model = Interaction
+        fields = ["kind", "occurred_on", "subject", "contacts", "themes", "notes", "outcome"]
+        widgets = {
+            "occurred_on": DateInput(),
+            "contacts": forms.CheckboxSelectMultiple,
+            "themes": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].queryset = organisation.contacts.order_by("last_name", "first_name").distinct()
+        self.fields["themes"].queryset = Theme.objects.all()
+        self.fields["follow_up_assignee"].queryset = centre_staff_users()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("follow_up_title") and not cleaned.get("follow_up_due_on"):
+            self.add_error("follow_up_due_on", _("When is the next step due?"))
+        return cleaned
+
+
+class FollowUpPostponeForm(forms.Form):
+    due_on = forms.DateField(label=_("new due date"), widget=DateInput())
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if due_on < timezone.localdate():
+            raise forms.ValidationError(_("A follow-up cannot be postponed into the past."))
+        return due_on
+
+
+class FollowUpReassignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("assignee"), queryset=FollowUp.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = centre_staff_users()

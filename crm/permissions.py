@@ -62,3 +62,21 @@ def can_edit_organisation(user, organisation) -> bool:
 def can_see_contact_in_directory(contact) -> bool:
     """Outside the centre a person is shown only with their consent."""
     return contact.directory_consent
+
+
+def centre_staff_required(view):
+    """Pages for the centre's people: anonymous users log in first, everyone else gets 403."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_centre_staff(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,9 +11,94 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Invoice, InvoiceSequence, Payment
+from crm.models import FollowUp, Interaction, Invoice, InvoiceSequence, Organisation, Payment
 
 DEFAULT_PAYMENT_TERM_DAYS = 14
+
+
+class EditConflict(ValidationError):
+    """Someone else saved the record after this user opened it."""
+
+
+def _refuse_stale_edit(model, pk: int, opened_version: datetime | None) -> None:
+    """Lock the row and refuse the save if it changed since the form was opened."""
+    current = model.objects.select_for_update().only("updated_at").get(pk=pk)
+    if opened_version is None or current.updated_at != opened_version:
+        raise EditConflict(
+            _("Someone else saved this record after you opened it. Reload it to see their changes, then edit again.")
+        )
+
+
+@transaction.atomic
+def record_save(*, form, opened_version: datetime | None = None):
+    """Save an organisation or person form; an edit of a record changed meanwhile is refused."""
+    if form.instance.pk is not None:
+        _refuse_stale_edit(type(form.instance), form.instance.pk, opened_version)
+    return form.save()
+
+
+@transaction.atomic
+def interaction_log(
+    *,
+    organisation: Organisation,
+    staff,
+    kind: str,
+    occurred_on: date,
+    subject: str,
+    notes: str = "",
+    outcome: str = "",
+    contacts=(),
+    themes=(),
+    follow_up_title: str = "",
+    follow_up_assignee=None,
+    follow_up_due_on: date | None = None,
+) -> Interaction:
+    """Log what happened with an organisation and, optionally, what must happen next."""
+    interaction = Interaction(
+        organisation=organisation,
+        staff=staff,
+        kind=kind,
+        occurred_on=occurred_on,
+        subject=subject,
+        notes=notes,
+        outcome=outcome,
+    )
+    interaction.full_clean()
+    interaction.save()
+    interaction.contacts.set(contacts)
+    interaction.themes.set(themes)
+    if follow_up_title:
+        follow_up = FollowUp(
+            organisation=organisation,
+            interaction=interaction,
+            title=follow_up_title,
+            assignee=follow_up_assignee or staff,
+            due_on=follow_up_due_on or timezone.localdate(),
+            created_by=staff,
+        )
+        follow_up.full_clean()
+        follow_up.save()
+    return interaction
+
+
+def _open_follow_up(pk: int):
+    """Only open follow-ups change; a guarded update keeps two clicks from racing."""
+    return FollowUp.objects.filter(pk=pk, status=FollowUp.Status.OPEN)
+
+
+def follow_up_complete(*, follow_up: FollowUp) -> bool:
+    """Mark done; False when it was already closed (by someone else, or by a double click)."""
+    return bool(
+        _open_follow_up(follow_up.pk).update(status=FollowUp.Status.DONE, completed_at=timezone.now())
+    )
+
+
+def follow_up_postpone(*, follow_up: FollowUp, due_on: date) -> bool:
+    return bool(_open_follow_up(follow_up.pk).update(due_on=due_on))
+
+
+def follow_up_reassign(*, follow_up: FollowUp, assignee) -> bool:
+    return bool(_open_follow_up(follow_up.pk).update(assignee=assignee))
 
 
 def invoice_number(prefix: str, year: int, sequence: int) -> str:

@@ -1,10 +1,40 @@
+"""Staff pages. Views validate, call a service or selector, and render; nothing more."""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from crm import selectors
-from crm.permissions import is_centre_staff
+from crm import exports, selectors, services
+from crm.forms import (
+    AffiliationForm,
+    ContactForm,
+    FollowUpPostponeForm,
+    FollowUpReassignForm,
+    InteractionForm,
+    OrganisationForm,
+)
+from crm.models import Contact, FollowUp, Organisation
+from crm.permissions import centre_staff_required, is_centre_staff
+
+LIST_PAGE_SIZE = 50
+TIMELINE_PAGE_SIZE = 25
+
+
+def _page(request, items, size):
+    return Paginator(items, size).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @login_required
@@ -12,5 +42,208 @@ def home(request):
     context = {"is_centre_staff": is_centre_staff(request.user)}
     if context["is_centre_staff"]:
         context["follow_ups_due"] = selectors.follow_ups_due_for(request.user)[:20]
+        context["recent_interactions"] = selectors.recent_interactions()
         context["coverage"] = selectors.imereti_coverage()
     return render(request, "crm/home.html", context)
+
+
+@centre_staff_required
+def organisation_list(request):
+    listing = selectors.organisation_list(filters=request.GET)
+    organisations = listing.qs
+    export = request.GET.get("export")
+    if export == "csv":
+        return exports.organisations_csv(organisations)
+    if export == "xlsx":
+        return exports.organisations_xlsx(organisations)
+    return render(
+        request,
+        "crm/organisation_list.html",
+        {
+            "filter": listing,
+            "page": _page(request, organisations, LIST_PAGE_SIZE),
+            "query": _query_without_page(request),
+        },
+    )
+
+
+@centre_staff_required
+def organisation_detail(request, pk):
+    try:
+        organisation = selectors.organisation_detail(pk=pk)
+    except Organisation.DoesNotExist as missing:
+        raise Http404 from missing
+    return render(
+        request,
+        "crm/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "timeline": _page(request, selectors.organisation_timeline(organisation), TIMELINE_PAGE_SIZE),
+            "interaction_form": InteractionForm(organisation=organisation, initial={"follow_up_assignee": request.user}),
+        },
+    )
+
+
+@centre_staff_required
+def organisation_edit(request, pk=None):
+    organisation = get_object_or_404(Organisation, pk=pk) if pk else None
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.record_save(form=form, opened_version=form.opened_version)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("organisation_detail", pk=organisation.pk)
+    return render(request, "crm/organisation_form.html", {"form": form, "organisation": organisation})
+
+
+@centre_staff_required
+@require_POST
+def interaction_log(request, pk):
+    organisation = get_object_or_404(Organisation, pk=pk)
+    form = InteractionForm(request.POST, organisation=organisation)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.interaction_log(
+            organisation=organisation,
+            staff=request.user,
+            kind=data["kind"],
+            occurred_on=data["occurred_on"],
+            subject=data["subject"],
+            notes=data["notes"],
+            outcome=data["outcome"],
+            contacts=data["contacts"],
+            themes=data["themes"],
+            follow_up_title=data["follow_up_title"],
+            follow_up_assignee=data["follow_up_assignee"],
+            follow_up_due_on=data["follow_up_due_on"],
+        )
+        messages.success(request, _("Interaction logged."))
+        return redirect("organisation_detail", pk=organisation.pk)
+    organisation = selectors.organisation_detail(pk=pk)
+    return render(
+        request,
+        "crm/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "timeline": _page(request, selectors.organisation_timeline(organisation), TIMELINE_PAGE_SIZE),
+            "interaction_form": form,
+        },
+        status=400,
+    )
+
+
+@centre_staff_required
+def contact_list(request):
+    listing = selectors.contact_list(filters=request.GET)
+    return render(
+        request,
+        "crm/contact_list.html",
+        {"filter": listing, "page": _page(request, listing.qs, LIST_PAGE_SIZE), "query": _query_without_page(request)},
+    )
+
+
+@centre_staff_required
+def contact_edit(request, pk=None):
+    contact = get_object_or_404(Contact, pk=pk) if pk else None
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.record_save(form=form, opened_version=form.opened_version)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("contact_detail", pk=contact.pk)
+    return render(request, "crm/contact_form.html", {"form": form, "contact": contact})
+
+
+@centre_staff_required
+def contact_detail(request, pk):
+    try:
+        contact = selectors.contact_detail(pk=pk)
+    except Contact.DoesNotExist as missing:
+        raise Http404 from missing
+    return render(request, "crm/contact_detail.html", {"contact": contact})
+
+
+@centre_staff_required
+def contact_affiliate(request, pk):
+    """Link a person to an organisation with a role and dates."""
+    contact = get_object_or_404(Contact, pk=pk)
+    form = AffiliationForm(request.POST or None, initial={"organisation": request.GET.get("organisation")})
+    form.instance.contact = contact
+    candidates = selectors.organisation_list(filters={"q": request.GET.get("q", "")}).qs[:20]
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Affiliation saved."))
+        return redirect("contact_detail", pk=contact.pk)
+    return render(
+        request, "crm/contact_affiliate.html", {"contact": contact, "form": form, "candidates": candidates}
+    )
+
+
+@centre_staff_required
+def follow_up_list(request):
+    filters = request.GET.copy()
+    filters.setdefault("status", FollowUp.Status.OPEN)
+    filters.setdefault("mine", "true")
+    listing = selectors.follow_up_list(user=request.user, filters=filters)
+    return render(
+        request,
+        "crm/follow_up_list.html",
+        {
+            "filter": listing,
+            "page": _page(request, listing.qs, LIST_PAGE_SIZE),
+            "query": _query_without_page(request),
+            "assignees": list(selectors.centre_staff_users()),
+        },
+    )
+
+
+def _back(request, fallback="follow_up_list"):
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@centre_staff_required
+@require_POST
+def follow_up_done(request, pk):
+    follow_up = get_object_or_404(FollowUp, pk=pk)
+    if services.follow_up_complete(follow_up=follow_up):
+        messages.success(request, _("Marked as done."))
+    else:
+        messages.info(request, _("This follow-up was already closed."))
+    return _back(request)
+
+
+@centre_staff_required
+@require_POST
+def follow_up_postpone(request, pk):
+    follow_up = get_object_or_404(FollowUp, pk=pk)
+    form = FollowUpPostponeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["due_on"]))
+    elif services.follow_up_postpone(follow_up=follow_up, due_on=form.cleaned_data["due_on"]):
+        messages.success(request, _("Postponed."))
+    else:
+        messages.info(request, _("This follow-up was already closed."))
+    return _back(request)
+
+
+@centre_staff_required
+@require_POST
+def follow_up_reassign(request, pk):
+    follow_up = get_object_or_404(FollowUp, pk=pk)
+    form = FollowUpReassignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["assignee"]))
+    elif services.follow_up_reassign(follow_up=follow_up, assignee=form.cleaned_data["assignee"]):
+        messages.success(request, _("Reassigned."))
+    else:
+        messages.info(request, _("This follow-up was already closed."))
+    return _back(request)

@@ -5,6 +5,7 @@ Later issues add their rows here; a URL missing from this table is a URL nobody 
 
 import pytest
 
+from tests.crm.factories import AffiliationFactory, FollowUpFactory
 from tests.factories import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,31 @@ MATRIX = {
     "/admin/network/partneraccount/": {ANONYMOUS: 302, "partner": 302, "staff": 200, "manager": 200, "admin": 200},
     "/admin/auth/user/": {ANONYMOUS: 302, "partner": 302, "staff": 403, "manager": 403, "admin": 200},
 }
+CENTRE_ONLY = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 200, "manager": 200, "admin": 200}
+for url in [
+    "/organisations/",
+    "/organisations/?q=kutaisi&export=csv",
+    "/organisations/?export=xlsx",
+    "/organisations/new/",
+    "/organisations/{organisation}/",
+    "/organisations/{organisation}/edit/",
+    "/people/",
+    "/people/new/",
+    "/people/{person}/",
+    "/people/{person}/edit/",
+    "/people/{person}/affiliations/",
+    "/follow-ups/",
+]:
+    MATRIX[url] = CENTRE_ONLY
+
+# Actions that change state, posted: partners are refused, staff act (and are sent back).
+POSTS = {
+    "/organisations/{organisation}/interactions/": {"kind": "call", "occurred_on": "2026-11-20", "subject": "ზარი"},
+    "/follow-ups/{follow_up}/done/": {},
+    "/follow-ups/{follow_up}/postpone/": {"due_on": "2099-01-01"},
+    "/follow-ups/{follow_up}/reassign/": {"assignee": "{staff}"},
+}
+POST_STATUS = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 302, "manager": 302, "admin": 302}
 
 CASES = [(url, role, status) for url, row in MATRIX.items() for role, status in row.items()]
 
@@ -40,11 +66,30 @@ def test_every_row_names_every_role():
         assert set(row) == set(ALL), url
 
 
+@pytest.fixture
+def objects(user_in_role):
+    staff = user_in_role("staff")
+    follow_up = FollowUpFactory(assignee=staff)
+    person = AffiliationFactory(organisation=follow_up.organisation).contact
+    return {"organisation": follow_up.organisation_id, "person": person.pk, "follow_up": follow_up.pk, "staff": staff.pk}
+
+
 @pytest.mark.parametrize(("url", "role", "status"), CASES)
-def test_role_gets_expected_status(client, user_in_role, url, role, status):
+def test_role_gets_expected_status(client, user_in_role, objects, url, role, status):
     if role != ANONYMOUS:
         client.force_login(user_in_role(role))
-    response = client.get(url)
+    response = client.get(url.format(**objects))
     assert response.status_code == status
     if status == 302:
+        assert "login" in response["Location"]
+
+
+@pytest.mark.parametrize(("url", "role"), [(url, role) for url in POSTS for role in ALL])
+def test_role_posting_gets_expected_status(client, user_in_role, objects, url, role):
+    if role != ANONYMOUS:
+        client.force_login(user_in_role(role))
+    data = {key: str(value).format(**objects) for key, value in POSTS[url].items()}
+    response = client.post(url.format(**objects), data)
+    assert response.status_code == POST_STATUS[role]
+    if role == ANONYMOUS:
         assert "login" in response["Location"]

@@ -23,27 +23,31 @@ def _unquote(lines):
 
 
 def parse_po(path=PO):
-    """[(msgid, msgstr, flags)] for every entry but the header."""
-    entries, flags, field, parts = [], set(), None, {"msgid": [], "msgstr": []}
-
-    def flush():
-        if parts["msgid"] or parts["msgstr"]:
-            entries.append((_unquote(parts["msgid"]), _unquote(parts["msgstr"]), set(flags)))
-
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        if not line.strip():
-            flush()
-            flags, field, parts = set(), None, {"msgid": [], "msgstr": []}
-        elif line.startswith("#,"):
-            flags.update(flag.strip() for flag in line[2:].split(","))
-        elif line.startswith("#"):
+    """[(msgid, msgstr, flags)] for every entry but the header; plural entries give their
+    first form, with msgid_plural kept in flags as ("plural", text)."""
+    entries = []
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        flags, parts, field = set(), {}, None
+        for line in block.splitlines():
+            if line.startswith("#,"):
+                flags.update(flag.strip() for flag in line[2:].split(","))
+            elif line.startswith("#"):
+                continue
+            elif line.startswith(("msgid", "msgstr")):
+                field, rest = line.split(" ", 1)
+                parts.setdefault(field, []).append(rest)
+            elif line.startswith('"') and field:
+                parts[field].append(line)
+        msgid = _unquote(parts.get("msgid", []))
+        if not msgid:
             continue
-        elif line.startswith(("msgid ", "msgstr ")):
-            field, rest = line.split(" ", 1)
-            parts[field].append(rest)
-        elif line.startswith('"') and field:
-            parts[field].append(line)
-    return [entry for entry in entries if entry[0]]
+        msgstr = _unquote(parts.get("msgstr", parts.get("msgstr[0]", [])))
+        if "msgid_plural" in parts:
+            flags.add(("plural", _unquote(parts["msgid_plural"])))
+            if not _unquote(parts.get("msgstr[1]", [])):
+                msgstr = ""
+        entries.append((msgid, msgstr, flags))
+    return entries
 
 
 CATALOG = parse_po()
@@ -62,7 +66,11 @@ def test_no_translation_uses_mtavruli():
 def test_the_compiled_catalog_matches_the_po_file():
     with MO.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    stale = [msgid for msgid, msgstr, _ in CATALOG if compiled.gettext(msgid) != msgstr]
+    def compiled_form(msgid, flags):
+        plural = next((flag[1] for flag in flags if isinstance(flag, tuple)), None)
+        return compiled.ngettext(msgid, plural, 1) if plural else compiled.gettext(msgid)
+
+    stale = [msgid for msgid, msgstr, flags in CATALOG if compiled_form(msgid, flags) != msgstr]
     assert stale == [], "run `make messages` (compilemessages) and commit django.mo"
 
 

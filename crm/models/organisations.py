@@ -215,6 +215,11 @@ class Organisation(SearchKeyModel):
         self.identification_code = self.identification_code or None
         super().save(*args, **kwargs)
 
+    @property
+    def legal_form_short(self) -> str:
+        """ა(ა)იპ, შპს…: the abbreviation every Georgian reader knows."""
+        return str(self.get_legal_form_display()).split(" — ")[0]
+
 
 class Contact(SearchKeyModel):
     """A person the centre knows, affiliated to one or more organisations."""
