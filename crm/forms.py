@@ -16,6 +16,13 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class StaffMemberField(forms.ModelChoiceField):
+    """A colleague, shown by name rather than login."""
+
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.get_username()
+
+
 class VersionedForm(forms.ModelForm):
     """Carries the `updated_at` the user saw, so a save over someone else's newer one is refused."""
 
@@ -96,9 +103,7 @@ class InteractionForm(forms.ModelForm):
     """One short form: what happened, and optionally what must happen next."""
 
     follow_up_title = forms.CharField(label=_("Next step"), max_length=255, required=False)
-    follow_up_assignee = forms.ModelChoiceField(
-        label=_("assignee"), queryset=centre_staff_users(), required=False
-    )
+    follow_up_assignee = StaffMemberField(label=_("assignee"), queryset=centre_staff_users(), required=False)
     follow_up_due_on = forms.DateField(label=_("due date"), required=False, widget=DateInput())
 
     class Meta:
@@ -116,6 +121,7 @@ class InteractionForm(forms.ModelForm):
         self.fields["contacts"].queryset = organisation.contacts.order_by("last_name", "first_name").distinct()
         self.fields["themes"].queryset = Theme.objects.all()
         self.fields["follow_up_assignee"].queryset = centre_staff_users()
+        self.fields["outcome"].choices = [("", "—"), *Interaction.Outcome.choices]
 
     def clean(self):
         cleaned = super().clean()
@@ -135,7 +141,7 @@ class FollowUpPostponeForm(forms.Form):
 
 
 class FollowUpReassignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("assignee"), queryset=FollowUp.objects.none())
+    assignee = StaffMemberField(label=_("assignee"), queryset=FollowUp.objects.none())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
