@@ -98,6 +98,19 @@ class FollowUpAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "due_on"
 
 
+class EngagementStepInline(admin.TabularInline):
+    model = models.EngagementStep
+    extra = 1
+    autocomplete_fields = ["assignee"]
+
+
+@admin.register(models.EngagementPlan)
+class EngagementPlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active"]
+    search_fields = ["name"]
+    inlines = [EngagementStepInline]
+
+
 @admin.register(models.Service)
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ["name_ka", "name_en", "category", "is_paid", "default_price", "vat_applies", "is_active"]

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Affiliation, Contact, FollowUp, Interaction, Organisation, Theme
+from crm.models import Affiliation, Contact, EngagementPlan, FollowUp, Interaction, Organisation, Theme
 from crm.selectors import centre_staff_users
 
 
@@ -146,3 +146,14 @@ class FollowUpReassignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = centre_staff_users()
+
+
+class EngagementPlanApplyForm(forms.Form):
+    plan = forms.ModelChoiceField(label=_("engagement plan"), queryset=EngagementPlan.objects.none())
+    start = forms.DateField(
+        label=_("start"), required=False, widget=DateInput(), help_text=_("Today if left empty.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = EngagementPlan.objects.filter(is_active=True)

@@ -25,6 +25,8 @@ _STAFF_WORK = [
     *_crud("targetgroup", "view"),
     *_crud("service", "view"),
     *_crud("servicedelivery", "view", "add", "change"),
+    *_crud("engagementplan", "view"),
+    *_crud("engagementstep", "view"),
 ]
 _MONEY = [
     *_crud("service", "add", "change"),
@@ -32,10 +34,11 @@ _MONEY = [
     *_crud("invoiceline", "view", "add", "change", "delete"),
     *_crud("payment", "view", "add"),
 ]
+_PLANS = [*_crud("engagementplan", "add", "change", "delete"), *_crud("engagementstep", "add", "change", "delete")]
 
 ROLE_PERMISSIONS = {
     STAFF: _STAFF_WORK,
-    MANAGER: [*_STAFF_WORK, *_MONEY, *_crud("organisation", "delete"), *_crud("contact", "delete")],
+    MANAGER: [*_STAFF_WORK, *_MONEY, *_PLANS, *_crud("organisation", "delete"), *_crud("contact", "delete")],
     PARTNER: [*_crud("theme", "view"), *_crud("targetgroup", "view")],
 }
 

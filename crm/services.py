@@ -6,12 +6,23 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import FollowUp, Interaction, Invoice, InvoiceSequence, Organisation, Payment
+from crm.models import (
+    EngagementPlan,
+    FollowUp,
+    Interaction,
+    Invoice,
+    InvoiceSequence,
+    Organisation,
+    Payment,
+)
+from crm.workdays import add_working_days
 
 DEFAULT_PAYMENT_TERM_DAYS = 14
 
@@ -191,3 +202,45 @@ def payment_record(
     payment.full_clean()
     payment.save()
     return payment
+
+
+def _assignee_for_role(role: str, applied_by):
+    """The person applying the plan if they hold the role, else the member of the role with
+    the fewest open follow-ups (ties by name), so plans spread the work."""
+    if applied_by.groups.filter(name=role).exists():
+        return applied_by
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=role)
+        .annotate(open_count=Count("follow_ups", filter=Q(follow_ups__status=FollowUp.Status.OPEN)))
+        .order_by("open_count", "first_name", "username")
+        .first()
+    )
+
+
+@transaction.atomic
+def engagement_plan_apply(
+    *, plan: EngagementPlan, organisation: Organisation, applied_by, start: date | None = None
+) -> list[FollowUp]:
+    """Create the plan's follow-ups for an organisation, dated in working days from `start`
+    (weekends and Georgian public holidays skipped). All of them, or none."""
+    start = start or timezone.localdate()
+    follow_ups = []
+    for step in plan.steps.select_related("assignee"):
+        assignee = step.assignee if step.assignee and step.assignee.is_active else None
+        assignee = assignee or _assignee_for_role(step.assignee_role or "staff", applied_by)
+        if assignee is None:
+            raise ValidationError(
+                _("Nobody holds the role “%(role)s” to take the step “%(step)s”.")
+                % {"role": step.get_assignee_role_display(), "step": step.text}
+            )
+        follow_ups.append(
+            FollowUp(
+                organisation=organisation,
+                title=step.text,
+                assignee=assignee,
+                due_on=add_working_days(start, step.offset_working_days),
+                created_by=applied_by,
+            )
+        )
+    return FollowUp.objects.bulk_create(follow_ups)

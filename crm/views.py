@@ -15,6 +15,7 @@ from crm import exports, selectors, services
 from crm.forms import (
     AffiliationForm,
     ContactForm,
+    EngagementPlanApplyForm,
     FollowUpPostponeForm,
     FollowUpReassignForm,
     InteractionForm,
@@ -80,6 +81,7 @@ def organisation_detail(request, pk):
             "organisation": organisation,
             "timeline": _page(request, selectors.organisation_timeline(organisation), TIMELINE_PAGE_SIZE),
             "interaction_form": InteractionForm(organisation=organisation, initial={"follow_up_assignee": request.user}),
+            "plan_form": EngagementPlanApplyForm(),
         },
     )
 
@@ -130,9 +132,33 @@ def interaction_log(request, pk):
             "organisation": organisation,
             "timeline": _page(request, selectors.organisation_timeline(organisation), TIMELINE_PAGE_SIZE),
             "interaction_form": form,
+            "plan_form": EngagementPlanApplyForm(),
         },
         status=400,
     )
+
+
+@centre_staff_required
+@require_POST
+def engagement_plan_apply(request, pk):
+    organisation = get_object_or_404(Organisation, pk=pk)
+    form = EngagementPlanApplyForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("organisation_detail", pk=pk)
+    try:
+        created = services.engagement_plan_apply(
+            plan=form.cleaned_data["plan"],
+            organisation=organisation,
+            applied_by=request.user,
+            start=form.cleaned_data["start"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(count)s follow-ups planned.") % {"count": len(created)})
+    return redirect("organisation_detail", pk=pk)
 
 
 @centre_staff_required

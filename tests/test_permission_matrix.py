@@ -5,6 +5,7 @@ Later issues add their rows here; a URL missing from this table is a URL nobody 
 
 import pytest
 
+from crm.models import EngagementPlan, EngagementStep
 from tests.crm.factories import AffiliationFactory, FollowUpFactory
 from tests.factories import ROLES
 
@@ -30,6 +31,7 @@ MATRIX = {
     "/admin/crm/payment/": {ANONYMOUS: 302, "partner": 302, "staff": 403, "manager": 200, "admin": 200},
     "/admin/network/partnership/": {ANONYMOUS: 302, "partner": 302, "staff": 200, "manager": 200, "admin": 200},
     "/admin/network/partneraccount/": {ANONYMOUS: 302, "partner": 302, "staff": 200, "manager": 200, "admin": 200},
+    "/admin/crm/engagementplan/": {ANONYMOUS: 302, "partner": 302, "staff": 200, "manager": 200, "admin": 200},
     "/admin/auth/user/": {ANONYMOUS: 302, "partner": 302, "staff": 403, "manager": 403, "admin": 200},
 }
 CENTRE_ONLY = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 200, "manager": 200, "admin": 200}
@@ -52,6 +54,7 @@ for url in [
 # Actions that change state, posted: partners are refused, staff act (and are sent back).
 POSTS = {
     "/organisations/{organisation}/interactions/": {"kind": "call", "occurred_on": "2026-11-20", "subject": "ზარი"},
+    "/organisations/{organisation}/plans/": {"plan": "{plan}"},
     "/follow-ups/{follow_up}/done/": {},
     "/follow-ups/{follow_up}/postpone/": {"due_on": "2099-01-01"},
     "/follow-ups/{follow_up}/reassign/": {"assignee": "{staff}"},
@@ -71,7 +74,15 @@ def objects(user_in_role):
     staff = user_in_role("staff")
     follow_up = FollowUpFactory(assignee=staff)
     person = AffiliationFactory(organisation=follow_up.organisation).contact
-    return {"organisation": follow_up.organisation_id, "person": person.pk, "follow_up": follow_up.pk, "staff": staff.pk}
+    plan = EngagementPlan.objects.create(name="plan")
+    EngagementStep.objects.create(plan=plan, offset_working_days=2, assignee=staff, text="call")
+    return {
+        "organisation": follow_up.organisation_id,
+        "person": person.pk,
+        "follow_up": follow_up.pk,
+        "staff": staff.pk,
+        "plan": plan.pk,
+    }
 
 
 @pytest.mark.parametrize(("url", "role", "status"), CASES)

@@ -10,10 +10,13 @@ from crm.models.organisations import (
     Theme,
     Visibility,
 )
+from crm.models.plans import EngagementPlan, EngagementStep
 
 __all__ = [
     "Affiliation",
     "Contact",
+    "EngagementPlan",
+    "EngagementStep",
     "FollowUp",
     "Interaction",
     "Invoice",

@@ -9,7 +9,6 @@ from crm.models import FollowUp
 from tests.crm.factories import AffiliationFactory, OrganisationFactory
 from tests.factories import UserFactory
 
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WORDS = {
