@@ -5,7 +5,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Affiliation, Contact, EngagementPlan, FollowUp, Interaction, Organisation, Theme
+from crm.models import (
+    Affiliation,
+    Contact,
+    EngagementPlan,
+    FollowUp,
+    ImportBatch,
+    Interaction,
+    Organisation,
+    Theme,
+)
 from crm.selectors import centre_staff_users
 
 
@@ -157,3 +166,34 @@ class EngagementPlanApplyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = EngagementPlan.objects.filter(is_active=True)
+
+
+class OrganisationImportForm(forms.ModelForm):
+    """A row of an imported file: only the columns a file can carry, so an update never
+    touches themes, tags or sharing choices."""
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "name_latin",
+            "legal_form",
+            "identification_code",
+            "founding_year",
+            "municipality",
+            "address",
+            "phone",
+            "email",
+            "website",
+        ]
+
+
+class ContactImportForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "name_latin", "email", "phone", "preferred_language"]
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("what the file holds"), choices=ImportBatch.Kind.choices)
+    file = forms.FileField(label=_("CSV or XLSX file"))

@@ -26,6 +26,7 @@ _STAFF_WORK = [
     *_crud("service", "view"),
     *_crud("servicedelivery", "view", "add", "change"),
     *_crud("engagementplan", "view"),
+    *_crud("importbatch", "view", "add"),
     *_crud("engagementstep", "view"),
 ]
 _MONEY = [

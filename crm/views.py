@@ -11,17 +11,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm import exports, selectors, services
+from crm import exports, importing, selectors, services
 from crm.forms import (
     AffiliationForm,
     ContactForm,
     EngagementPlanApplyForm,
     FollowUpPostponeForm,
     FollowUpReassignForm,
+    ImportUploadForm,
     InteractionForm,
     OrganisationForm,
 )
-from crm.models import Contact, FollowUp, Organisation
+from crm.models import Contact, FollowUp, ImportBatch, Organisation
 from crm.permissions import centre_staff_required, is_centre_staff
 
 LIST_PAGE_SIZE = 50
@@ -273,3 +274,40 @@ def follow_up_reassign(request, pk):
     else:
         messages.info(request, _("This follow-up was already closed."))
     return _back(request)
+
+
+@centre_staff_required
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = importing.import_preview(
+                kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], user=request.user
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return redirect("import_preview", pk=batch.pk)
+    return render(
+        request,
+        "crm/import_upload.html",
+        {"form": form, "columns": importing.COLUMNS, "recent": ImportBatch.objects.select_related("created_by")[:10]},
+    )
+
+
+@centre_staff_required
+def import_preview(request, pk):
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    if request.method == "POST":
+        lines = {int(line) for line in request.POST.getlist("create_duplicate") if line.isdigit()}
+        try:
+            done = importing.import_apply(batch=batch, user=request.user, create_duplicate_lines=lines)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Imported: %(created)s new, %(updated)s updated, %(skipped)s possible duplicates skipped.") % done,
+            )
+            return redirect("import_preview", pk=batch.pk)
+    return render(request, "crm/import_preview.html", {"batch": batch})

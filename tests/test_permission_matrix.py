@@ -5,7 +5,7 @@ Later issues add their rows here; a URL missing from this table is a URL nobody 
 
 import pytest
 
-from crm.models import EngagementPlan, EngagementStep
+from crm.models import EngagementPlan, EngagementStep, ImportBatch
 from tests.crm.factories import AffiliationFactory, FollowUpFactory
 from tests.factories import ROLES
 
@@ -48,6 +48,8 @@ for url in [
     "/people/{person}/edit/",
     "/people/{person}/affiliations/",
     "/follow-ups/",
+    "/import/",
+    "/import/{batch}/",
 ]:
     MATRIX[url] = CENTRE_ONLY
 
@@ -55,6 +57,7 @@ for url in [
 POSTS = {
     "/organisations/{organisation}/interactions/": {"kind": "call", "occurred_on": "2026-11-20", "subject": "ზარი"},
     "/organisations/{organisation}/plans/": {"plan": "{plan}"},
+    "/import/{batch}/": {},
     "/follow-ups/{follow_up}/done/": {},
     "/follow-ups/{follow_up}/postpone/": {"due_on": "2099-01-01"},
     "/follow-ups/{follow_up}/reassign/": {"assignee": "{staff}"},
@@ -74,6 +77,7 @@ def objects(user_in_role):
     staff = user_in_role("staff")
     follow_up = FollowUpFactory(assignee=staff)
     person = AffiliationFactory(organisation=follow_up.organisation).contact
+    batch = ImportBatch.objects.create(kind="organisations", filename="x.csv", rows=[], created_by=staff)
     plan = EngagementPlan.objects.create(name="plan")
     EngagementStep.objects.create(plan=plan, offset_working_days=2, assignee=staff, text="call")
     return {
@@ -82,6 +86,7 @@ def objects(user_in_role):
         "follow_up": follow_up.pk,
         "staff": staff.pk,
         "plan": plan.pk,
+        "batch": batch.pk,
     }
 
 

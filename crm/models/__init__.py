@@ -1,4 +1,5 @@
 from crm.models.billing import Invoice, InvoiceLine, InvoiceSequence, Payment, Service, ServiceDelivery
+from crm.models.imports import ImportBatch
 from crm.models.interactions import FollowUp, Interaction
 from crm.models.organisations import (
     Affiliation,
@@ -18,6 +19,7 @@ __all__ = [
     "EngagementPlan",
     "EngagementStep",
     "FollowUp",
+    "ImportBatch",
     "Interaction",
     "Invoice",
     "InvoiceLine",

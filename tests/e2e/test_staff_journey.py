@@ -5,7 +5,7 @@ mark it done."""
 import pytest
 from django.utils import timezone
 
-from crm.models import FollowUp
+from crm.models import FollowUp, Organisation
 from tests.crm.factories import AffiliationFactory, OrganisationFactory
 from tests.factories import UserFactory
 
@@ -75,4 +75,38 @@ def test_the_list_fits_a_phone(browser, live_server, screenshot_dir, client):
     page.screenshot(path=screenshot_dir / "organisations-phone.png", full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["ka", "en"])
+def test_import_reports_the_duplicate_and_the_bad_row(browser, live_server, screenshot_dir, tmp_path, language):
+    UserFactory(role="staff", username="nino")
+    OrganisationFactory(name="ვანის ქალთა კავშირი", name_latin="", identification_code="212345678")
+    upload = tmp_path / "organisations.csv"
+    upload.write_text(
+        "name,identification_code,municipality,email\n"
+        "ხონის ახალგაზრდული ცენტრი,212345600,ხონი,info@khoni.example.ge\n"
+        "ვანის ქალთა კავშირი,,Vani,\n"
+        "ცუდი ხაზი,123,ქუთაისი,not-an-email\n",
+        encoding="utf-8",
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if language == "en":
+        context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/import/")
+    page.fill("#id_username", "nino")
+    page.fill("#id_password", "correct-horse-battery")
+    page.locator("button[type=submit].primary").click()
+    page.wait_for_url("**/import/")
+    page.locator("#id_kind").select_option("organisations")
+    page.set_input_files("#id_file", str(upload))
+    page.locator("#import-form button[type=submit]").click()
+    page.wait_for_url("**/import/*/")
+    rows = page.locator("#import-rows tbody tr")
+    assert rows.count() == 3
+    assert page.locator("tr.row-duplicate").get_by_text("ვანის ქალთა კავშირი").count() >= 1
+    assert page.locator("tr.row-error li.error").count() == 2  # the code and the email
+    page.screenshot(path=screenshot_dir / "import-preview.png", full_page=True)
+    assert not Organisation.objects.filter(name="ხონის ახალგაზრდული ცენტრი").exists()
     context.close()

@@ -1,0 +1,137 @@
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from crm.importing import import_apply, import_preview
+from crm.models import Contact, ImportBatch, Organisation
+from tests.crm.factories import ContactFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "name,name_latin,legal_form,identification_code,municipality,phone,email\n"
+
+
+def csv_file(body, name="orgs.csv"):
+    return SimpleUploadedFile(name, (HEADER + body).encode("utf-8"), content_type="text/csv")
+
+
+def test_preview_says_what_each_row_would_do_and_writes_nothing(user_in_role):
+    known = OrganisationFactory(name="ვანის ქალთა კავშირი", name_latin="", identification_code="212345678")
+    OrganisationFactory(name="ტყიბულის თემის ფონდი", name_latin="", identification_code="212345679")
+    before = Organisation.objects.count()
+    batch = import_preview(
+        kind="organisations",
+        upload=csv_file(
+            "ხონის ახალგაზრდული ცენტრი,Khoni Youth Centre,ა(ა)იპ,212345600,ხონი,+995599111222,info@khoni.example.ge\n"
+            "ვანის ქალთა კავშირი,,ა(ა)იპ,212345678,Vani,,\n"
+            "ტყიბულის თემის ფონდი,,,,Tkibuli,,\n"
+            "ცუდი ხაზი,,,123,ქუთაისი,12,not-an-email\n"
+        ),
+        user=user_in_role("staff"),
+    )
+    assert [row["action"] for row in batch.rows] == ["new", "update", "duplicate", "error"]
+    assert batch.rows[1]["match_id"] == known.pk
+    assert len(batch.rows[3]["errors"]) == 3  # identification code, phone, email
+    assert [row["line"] for row in batch.rows] == [2, 3, 4, 5]
+    assert Organisation.objects.count() == before
+
+
+def test_a_file_with_errors_cannot_be_imported(user_in_role):
+    user = user_in_role("staff")
+    batch = import_preview(kind="organisations", upload=csv_file("ცუდი,,,123,,,\n"), user=user)
+    with pytest.raises(ValidationError):
+        import_apply(batch=batch, user=user)
+    assert not Organisation.objects.filter(name="ცუდი").exists()
+
+
+def test_confirming_creates_updates_and_skips_duplicates_unless_asked(user_in_role):
+    user = user_in_role("staff")
+    known = OrganisationFactory(name="ვანის ქალთა კავშირი", name_latin="", identification_code="212345678", address="ძველი")
+    known.themes.set([1])
+    OrganisationFactory(name="ტყიბულის თემის ფონდი", name_latin="")
+    batch = import_preview(
+        kind="organisations",
+        upload=csv_file(
+            "ხონის ცენტრი,,,212345600,Khoni,,\n"
+            "ვანის ქალთა კავშირი,Vani Women's Union,შპს,212345678,,,\n"
+            "ტყიბულის თემის ფონდი,,,,,,\n"
+            "ტყიბულის თემის ფონდი,,,,,,\n"
+        ),
+        user=user,
+    )
+    done = import_apply(batch=batch, user=user, create_duplicate_lines={5})
+    assert done == {"created": 2, "updated": 1, "skipped": 1}
+    known.refresh_from_db()
+    assert known.name_latin == "Vani Women's Union" and known.legal_form == "llc"
+    assert known.address == "ძველი"  # not a column of the file: left alone
+    assert list(known.themes.values_list("pk", flat=True)) == [1]
+    assert Organisation.objects.filter(name="ტყიბულის თემის ფონდი").count() == 2
+    assert ImportBatch.objects.get().status == ImportBatch.Status.IMPORTED
+    with pytest.raises(ValidationError):
+        import_apply(batch=batch, user=user)  # never twice
+
+
+def test_a_row_that_became_invalid_rolls_back_the_whole_import(user_in_role):
+    user = user_in_role("staff")
+    batch = import_preview(
+        kind="organisations", upload=csv_file("პირველი,,,212345601,,,\nმეორე,,,212345602,,,\n"), user=user
+    )
+    OrganisationFactory(identification_code="212345602")  # someone takes the code meanwhile
+    with pytest.raises(ValidationError, match="3"):
+        import_apply(batch=batch, user=user)
+    assert not Organisation.objects.filter(name="პირველი").exists()
+
+
+def test_xlsx_with_numbers_as_excel_stores_them(user_in_role):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["name", "identification_code", "municipality"])
+    sheet.append(["ზესტაფონის კლუბი", 212345611.0, "Zestaponi"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload = SimpleUploadedFile("orgs.xlsx", buffer.getvalue())
+    batch = import_preview(kind="organisations", upload=upload, user=user_in_role("staff"))
+    assert batch.rows[0]["action"] == "new" and batch.rows[0]["data"]["identification_code"] == "212345611"
+
+
+def test_people_match_by_email(user_in_role):
+    ContactFactory(email="nino@example.ge", first_name="ნინო")
+    upload = SimpleUploadedFile(
+        "people.csv", "first_name,last_name,email\nნინო,ბერიძე,NINO@example.ge\nლევან,ლომიძე,levan@example.ge\n".encode()
+    )
+    user = user_in_role("staff")
+    batch = import_preview(kind="people", upload=upload, user=user)
+    assert [row["action"] for row in batch.rows] == ["update", "new"]
+    assert import_apply(batch=batch, user=user) == {"created": 1, "updated": 1, "skipped": 0}
+    assert Contact.objects.get(email="levan@example.ge").search_key == "levan lomidze"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("orgs.txt", b"name\nx\n", "CSV"),
+        ("orgs.csv", "name\nვანი\n".encode("cp1251", errors="ignore") + b"\xff\xfe", "UTF-8"),
+        ("orgs.xlsx", b"not a zip", "XLSX"),
+        ("orgs.csv", b"title,code\nx,1\n", "name"),
+    ],
+)
+def test_unreadable_files_get_a_message_not_a_500(client, user_in_role, name, content, message):
+    client.force_login(user_in_role("staff"))
+    client.cookies["django_language"] = "en"
+    response = client.post("/import/", {"kind": "organisations", "file": SimpleUploadedFile(name, content)})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_the_pages_show_the_preview_and_import_on_confirmation(client, user_in_role):
+    client.force_login(user_in_role("staff"))
+    response = client.post("/import/", {"kind": "organisations", "file": csv_file("ხონის ცენტრი,,,212345600,Khoni,,\n")})
+    assert response.status_code == 302
+    preview = client.get(response["Location"]).content.decode()
+    assert "ხონის ცენტრი" in preview and not Organisation.objects.filter(name="ხონის ცენტრი").exists()
+    client.post(response["Location"])
+    assert Organisation.objects.filter(name="ხონის ცენტრი").exists()
