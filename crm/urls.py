@@ -9,6 +9,7 @@ urlpatterns = [
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
     path("organisations/<int:pk>/interactions/", views.interaction_log, name="interaction_log"),
+    path("organisations/<int:pk>/merge/", views.organisation_merge_view, name="organisation_merge"),
     path("organisations/<int:pk>/plans/", views.engagement_plan_apply, name="engagement_plan_apply"),
     path("people/", views.contact_list, name="contact_list"),
     path("people/new/", views.contact_edit, name="contact_create"),

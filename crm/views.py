@@ -22,6 +22,7 @@ from crm.forms import (
     InteractionForm,
     OrganisationForm,
 )
+from crm.merge import organisation_merge
 from crm.models import Contact, FollowUp, ImportBatch, Organisation
 from crm.permissions import centre_staff_required, is_centre_staff
 
@@ -311,3 +312,26 @@ def import_preview(request, pk):
             )
             return redirect("import_preview", pk=batch.pk)
     return render(request, "crm/import_preview.html", {"batch": batch})
+
+
+@centre_staff_required
+def organisation_merge_view(request, pk):
+    """Pick a duplicate of this organisation and merge it in; everything moves here."""
+    keep = get_object_or_404(Organisation, pk=pk)
+    if request.method == "POST":
+        duplicate = Organisation.objects.filter(pk=request.POST.get("duplicate")).first()
+        if duplicate is None:
+            messages.error(request, _("Choose the duplicate to merge."))
+        else:
+            try:
+                organisation_merge(keep=keep, duplicate=duplicate, merged_by=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Merged. Everything is now on this organisation."))
+                return redirect("organisation_detail", pk=keep.pk)
+    query = request.GET.get("q") or keep.name
+    candidates = selectors.organisation_list(filters={"q": query}).qs.exclude(pk=keep.pk)[:20]
+    return render(
+        request, "crm/organisation_merge.html", {"organisation": keep, "candidates": candidates, "query": query}
+    )

@@ -6,7 +6,7 @@ Later issues add their rows here; a URL missing from this table is a URL nobody 
 import pytest
 
 from crm.models import EngagementPlan, EngagementStep, ImportBatch
-from tests.crm.factories import AffiliationFactory, FollowUpFactory
+from tests.crm.factories import AffiliationFactory, FollowUpFactory, OrganisationFactory
 from tests.factories import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,7 @@ for url in [
     "/follow-ups/",
     "/import/",
     "/import/{batch}/",
+    "/organisations/{organisation}/merge/",
 ]:
     MATRIX[url] = CENTRE_ONLY
 
@@ -58,6 +59,7 @@ POSTS = {
     "/organisations/{organisation}/interactions/": {"kind": "call", "occurred_on": "2026-11-20", "subject": "ზარი"},
     "/organisations/{organisation}/plans/": {"plan": "{plan}"},
     "/import/{batch}/": {},
+    "/organisations/{organisation}/merge/": {"duplicate": "{other_organisation}"},
     "/follow-ups/{follow_up}/done/": {},
     "/follow-ups/{follow_up}/postpone/": {"due_on": "2099-01-01"},
     "/follow-ups/{follow_up}/reassign/": {"assignee": "{staff}"},
@@ -87,6 +89,7 @@ def objects(user_in_role):
         "staff": staff.pk,
         "plan": plan.pk,
         "batch": batch.pk,
+        "other_organisation": OrganisationFactory().pk,
     }
 
 
