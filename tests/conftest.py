@@ -17,6 +17,7 @@ def user_in_role(db):
 def _static_files_without_collectstatic(settings):
     # Production serves hashed names from collectstatic's manifest; tests render templates
     # without running collectstatic first.
+    settings.STATIC_ROOT = None  # nothing collected: whitenoise serves from the app folders
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

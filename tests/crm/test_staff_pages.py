@@ -227,3 +227,20 @@ def test_people_are_found_and_affiliated_to_several_organisations(staff_client):
 def test_unknown_organisation_is_a_404_page(staff_client):
     response = staff_client.get("/organisations/999999/")
     assert response.status_code == 404
+
+
+def test_an_edit_without_the_version_it_started_from_is_refused(staff_client):
+    person = ContactFactory(first_name="ნინო")
+    response = staff_client.post(
+        f"/people/{person.pk}/edit/", {"first_name": "ნანა", "preferred_language": "ka"}
+    )
+    assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+    person.refresh_from_db()
+    assert person.first_name == "ნინო"
+    response = staff_client.post(
+        f"/people/{person.pk}/edit/",
+        {"first_name": "ნანა", "preferred_language": "ka", "version": person.updated_at.isoformat()},
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.first_name == "ნანა"
