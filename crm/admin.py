@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from crm import models
 from crm.search import search_key
+from crm.selectors import centre_staff_users
 from crm.services import payment_check, payment_record
 
 
@@ -101,7 +102,13 @@ class FollowUpAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
 class EngagementStepInline(admin.TabularInline):
     model = models.EngagementStep
     extra = 1
-    autocomplete_fields = ["assignee"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A plain list of colleagues: the user autocomplete needs auth.view_user, which
+        # managers do not have.
+        if db_field.name == "assignee":
+            kwargs["queryset"] = centre_staff_users()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(models.EngagementPlan)

@@ -44,7 +44,10 @@ class VersionedForm(forms.ModelForm):
 
     @property
     def opened_version(self):
-        return parse_datetime(self.cleaned_data.get("version") or "")
+        try:
+            return parse_datetime(self.cleaned_data.get("version") or "")
+        except ValueError:  # well-formed but impossible, e.g. month 13: treated as stale
+            return None
 
 
 class OrganisationForm(VersionedForm):
@@ -166,6 +169,13 @@ class EngagementPlanApplyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = EngagementPlan.objects.filter(is_active=True)
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        today = timezone.localdate()
+        if start and not (today.replace(year=today.year - 1) <= start <= today.replace(year=today.year + 5)):
+            raise forms.ValidationError(_("Start within a year ago and five years from now."))
+        return start
 
 
 class OrganisationImportForm(forms.ModelForm):

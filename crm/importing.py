@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from difflib import SequenceMatcher
+from itertools import islice
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -57,8 +58,8 @@ def read_rows(upload) -> list[dict[str, str]]:
         table = _read_xlsx(upload.read())
     else:
         raise ImportFileError(_("Upload a CSV or XLSX file."))
-    if not table:
-        raise ImportFileError(_("The file is empty."))
+    if len(table) < 2:
+        raise ImportFileError(_("The file has no rows to import."))
     headers = [str(cell or "").strip().lower() for cell in table[0]]
     rows = [dict(zip(headers, (_as_text(cell) for cell in row), strict=False)) for row in table[1:]]
     rows = [row for row in rows if any(row.values())]
@@ -76,15 +77,20 @@ def _read_csv(content: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    try:
+        # One more row than allowed is enough to know the file is too long.
+        return list(islice(csv.reader(io.StringIO(text), dialect), MAX_ROWS + 2))
+    except csv.Error as error:
+        raise ImportFileError(_("The CSV file cannot be read: %(reason)s") % {"reason": error}) from error
 
 
 def _read_xlsx(content: bytes) -> list[list[object]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        rows = workbook.active.iter_rows(values_only=True)
+        return [list(row) for row in islice(rows, MAX_ROWS + 2)]
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise ImportFileError(_("The XLSX file cannot be read.")) from error
-    return [list(row) for row in workbook.active.iter_rows(values_only=True)]
 
 
 def _as_text(cell) -> str:
@@ -148,15 +154,28 @@ def _errors(form) -> list[str]:
             for field, messages in form.errors.items() for message in messages]
 
 
-def _close_organisation(key: str) -> Organisation | None:
-    """An organisation whose name key is the same or nearly the same as `key`."""
+def _close_organisation(key: str, context: dict) -> tuple[int, str] | None:
+    """(pk, name) of an organisation whose name key is the same or nearly the same as `key`.
+
+    Candidates share the key's first four letters; they are loaded once per prefix and
+    compared with difflib's cheap upper bounds before the real ratio."""
     if not key:
         return None
-    candidates = Organisation.objects.filter(search_key__startswith=key[:4])
-    for candidate in candidates.only("pk", "name", "search_key")[:500]:
-        candidate_key = candidate.search_key
-        if candidate_key == key or SequenceMatcher(None, candidate_key, key).ratio() >= CLOSE_NAME_RATIO:
-            return candidate
+    prefix = key[:4]
+    if prefix not in context["by_prefix"]:
+        context["by_prefix"][prefix] = list(
+            Organisation.objects.filter(search_key__startswith=prefix).values_list("pk", "name", "search_key")[:500]
+        )
+    for pk, name, candidate_key in context["by_prefix"][prefix]:
+        if candidate_key == key:
+            return pk, name
+        matcher = SequenceMatcher(None, candidate_key, key)
+        if (
+            matcher.real_quick_ratio() >= CLOSE_NAME_RATIO
+            and matcher.quick_ratio() >= CLOSE_NAME_RATIO
+            and matcher.ratio() >= CLOSE_NAME_RATIO
+        ):
+            return pk, name
     return None
 
 
@@ -174,16 +193,34 @@ def _preview_organisation(row: dict, context: dict) -> dict:
     if existing:
         return {"action": "update", "match_id": existing.pk, "match_name": existing.name,
                 "match_reason": _("same identification code"), "data": data}
-    email = data.get("email")
+    email = (data.get("email") or "").casefold()
+    key = search_key(data["name"], data.get("name_latin"))
+    repeated = _repeated_in_file(context, email=email, key=key)
+    if repeated:
+        return {"action": "duplicate", "match_reason": repeated, "data": data}
     same_email = Organisation.objects.filter(email__iexact=email).first() if email else None
     if same_email:
         return {"action": "duplicate", "match_id": same_email.pk, "match_name": same_email.name,
                 "match_reason": _("same email"), "data": data}
-    close = _close_organisation(search_key(data["name"], data.get("name_latin")))
+    close = _close_organisation(key, context)
     if close:
-        return {"action": "duplicate", "match_id": close.pk, "match_name": close.name,
+        return {"action": "duplicate", "match_id": close[0], "match_name": close[1],
                 "match_reason": _("a very similar name"), "data": data}
     return {"action": "new", "data": data}
+
+
+def _repeated_in_file(context: dict, *, email: str, key: str) -> str:
+    """Why this row repeats an earlier row of the same file, or ""; remembers the row."""
+    reason = ""
+    if email and email in context["seen_emails"]:
+        reason = _("same email as line %(line)s") % {"line": context["seen_emails"][email]}
+    elif key and key in context["seen_keys"]:
+        reason = _("same name as line %(line)s") % {"line": context["seen_keys"][key]}
+    if email:
+        context["seen_emails"].setdefault(email, context["line"])
+    if key:
+        context["seen_keys"].setdefault(key, context["line"])
+    return reason
 
 
 def _preview_person(row: dict, context: dict) -> dict:
@@ -195,6 +232,11 @@ def _preview_person(row: dict, context: dict) -> dict:
     form = _bound_form(ContactImportForm, data, existing)
     if not form.is_valid():
         return {"action": "error", "errors": _errors(form), "data": data}
+    repeated = _repeated_in_file(
+        context, email=(email or "").casefold(), key=search_key(data["first_name"], data.get("last_name"))
+    )
+    if repeated:
+        return {"action": "duplicate", "match_reason": repeated, "data": data}
     if existing:
         return {"action": "update", "match_id": existing.pk, "match_name": existing.full_name,
                 "match_reason": _("same email"), "data": data}
@@ -210,14 +252,26 @@ def import_preview(*, kind: str, upload, user) -> ImportBatch:
     """Read and check an upload; store what each row would do. Writes nothing else."""
     rows = read_rows(upload)
     required = REQUIRED[kind]
-    if rows and required not in rows[0]:
+    if not rows:
+        raise ImportFileError(_("The file has no rows to import."))
+    if required not in rows[0]:
         raise ImportFileError(
             _("The file has no “%(column)s” column. The first row must name the columns: %(columns)s.")
             % {"column": required, "columns": ", ".join(COLUMNS[kind])}
         )
-    context = {"municipalities": _municipality_ids(), "legal_forms": _legal_forms(), "seen_codes": set()}
+    context = {
+        "municipalities": _municipality_ids(),
+        "legal_forms": _legal_forms(),
+        "seen_codes": set(),
+        "seen_emails": {},
+        "seen_keys": {},
+        "by_prefix": {},
+    }
     preview = _preview_organisation if kind == ImportBatch.Kind.ORGANISATIONS else _preview_person
-    checked = [{"line": line, **preview(row, context)} for line, row in enumerate(rows, start=2)]
+    checked = []
+    for line, row in enumerate(rows, start=2):
+        context["line"] = line
+        checked.append({"line": line, **preview(row, context)})
     return ImportBatch.objects.create(kind=kind, filename=upload.name[:255], rows=checked, created_by=user)
 
 
@@ -240,7 +294,14 @@ def import_apply(*, batch: ImportBatch, user, create_duplicate_lines: set[int] =
         if row["action"] == "duplicate" and row["line"] not in create_duplicate_lines:
             done["skipped"] += 1
             continue
-        instance = model.objects.get(pk=row["match_id"]) if row["action"] == "update" else None
+        instance = None
+        if row["action"] == "update":
+            instance = model.objects.filter(pk=row["match_id"]).first()
+            if instance is None:  # merged or removed since the preview
+                raise ValidationError(
+                    _("Line %(line)s would update a record that no longer exists. Nothing was imported; upload the file again.")
+                    % {"line": row["line"]}
+                )
         form = _bound_form(form_class, row["data"], instance)
         if not form.is_valid():
             # The database changed since the preview (e.g. someone took this code meanwhile).

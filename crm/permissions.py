@@ -53,6 +53,11 @@ def can_see_money(user) -> bool:
     return role_of(user) in (ADMIN, MANAGER)
 
 
+def can_merge_organisations(user) -> bool:
+    """A merge removes an organisation, so it takes the right to delete one (managers)."""
+    return is_centre_staff(user) and user.has_perm("crm.delete_organisation")
+
+
 def can_see_interactions(user) -> bool:
     return is_centre_staff(user)
 

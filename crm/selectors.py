@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.filters import ContactFilter, FollowUpFilter, OrganisationFilter
-from crm.models import Affiliation, Contact, FollowUp, Interaction, Organisation
+from crm.models import Affiliation, Contact, FollowUp, Interaction, LegalForm, Organisation
 from network.models import Municipality
 
 REACHED_WINDOW_DAYS = 365
+CSO_LEGAL_FORMS = [LegalForm.NNLE, LegalForm.INFORMAL]
 
 
 def organisation_list(*, filters: dict | None = None) -> OrganisationFilter:
@@ -82,16 +83,17 @@ def recent_interactions(*, limit: int = 10) -> QuerySet[Interaction]:
 
 
 def imereti_coverage(*, today: date | None = None) -> QuerySet[Municipality]:
-    """Imereti's municipalities: active organisations, and how many of them the centre reached
-    (any interaction) in the last twelve months."""
+    """Imereti's municipalities: active CSOs (non-commercial entities and informal groups), and
+    how many of them the centre reached (any interaction) in the last twelve months."""
     since = (today or timezone.localdate()) - timedelta(days=REACHED_WINDOW_DAYS)
+    active_csos = Q(organisations__is_active=True, organisations__legal_form__in=CSO_LEGAL_FORMS)
     return (
         Municipality.objects.filter(region__code="GE-IM")
         .annotate(
-            organisation_count=Count("organisations", filter=Q(organisations__is_active=True), distinct=True),
+            organisation_count=Count("organisations", filter=active_csos, distinct=True),
             reached_count=Count(
                 "organisations",
-                filter=Q(organisations__is_active=True, organisations__interactions__occurred_on__gte=since),
+                filter=active_csos & Q(organisations__interactions__occurred_on__gte=since),
                 distinct=True,
             ),
         )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from crm import exports, importing, selectors, services
@@ -24,7 +25,7 @@ from crm.forms import (
 )
 from crm.merge import organisation_merge
 from crm.models import Contact, FollowUp, ImportBatch, Organisation
-from crm.permissions import centre_staff_required, is_centre_staff
+from crm.permissions import can_merge_organisations, centre_staff_required, is_centre_staff
 
 LIST_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 25
@@ -159,7 +160,11 @@ def engagement_plan_apply(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(count)s follow-ups planned.") % {"count": len(created)})
+        messages.success(
+            request,
+            ngettext("%(count)s follow-up planned.", "%(count)s follow-ups planned.", len(created))
+            % {"count": len(created)},
+        )
     return redirect("organisation_detail", pk=pk)
 
 
@@ -300,7 +305,7 @@ def import_upload(request):
 def import_preview(request, pk):
     batch = get_object_or_404(ImportBatch, pk=pk)
     if request.method == "POST":
-        lines = {int(line) for line in request.POST.getlist("create_duplicate") if line.isdigit()}
+        lines = {int(line) for line in request.POST.getlist("create_duplicate") if line.isdecimal()}
         try:
             done = importing.import_apply(batch=batch, user=request.user, create_duplicate_lines=lines)
         except ValidationError as error:
@@ -317,9 +322,12 @@ def import_preview(request, pk):
 @centre_staff_required
 def organisation_merge_view(request, pk):
     """Pick a duplicate of this organisation and merge it in; everything moves here."""
+    if not can_merge_organisations(request.user):
+        raise PermissionDenied
     keep = get_object_or_404(Organisation, pk=pk)
     if request.method == "POST":
-        duplicate = Organisation.objects.filter(pk=request.POST.get("duplicate")).first()
+        chosen = request.POST.get("duplicate", "")
+        duplicate = Organisation.objects.filter(pk=int(chosen)).first() if chosen.isdecimal() else None
         if duplicate is None:
             messages.error(request, _("Choose the duplicate to merge."))
         else:

@@ -50,27 +50,39 @@ for url in [
     "/follow-ups/",
     "/import/",
     "/import/{batch}/",
-    "/organisations/{organisation}/merge/",
 ]:
     MATRIX[url] = CENTRE_ONLY
-
-# Actions that change state, posted: partners are refused, staff act (and are sent back).
-POSTS = {
-    "/organisations/{organisation}/interactions/": {"kind": "call", "occurred_on": "2026-11-20", "subject": "ზარი"},
-    "/organisations/{organisation}/plans/": {"plan": "{plan}"},
-    "/import/{batch}/": {},
-    "/organisations/{organisation}/merge/": {"duplicate": "{other_organisation}"},
-    "/follow-ups/{follow_up}/done/": {},
-    "/follow-ups/{follow_up}/postpone/": {"due_on": "2099-01-01"},
-    "/follow-ups/{follow_up}/reassign/": {"assignee": "{staff}"},
+MATRIX["/organisations/{organisation}/merge/"] = {
+    ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 403, "manager": 200, "admin": 200
 }
-POST_STATUS = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 302, "manager": 302, "admin": 302}
+
+# Actions that change state, posted: partners are refused, staff act (and are sent back, or
+# shown the form again when the data is incomplete).
+ACTED = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 302, "manager": 302, "admin": 302}
+FORM_AGAIN = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 200, "manager": 200, "admin": 200}
+MANAGERS_ONLY = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 403, "manager": 302, "admin": 302}
+POSTS = {
+    "/organisations/{organisation}/interactions/": (
+        {"kind": "call", "occurred_on": "2026-11-20", "subject": "ზარი"}, ACTED),
+    "/organisations/{organisation}/plans/": ({"plan": "{plan}"}, ACTED),
+    "/organisations/new/": ({"name": ""}, FORM_AGAIN),
+    "/organisations/{organisation}/edit/": ({"name": ""}, FORM_AGAIN),
+    "/people/new/": ({"first_name": ""}, FORM_AGAIN),
+    "/people/{person}/edit/": ({"first_name": ""}, FORM_AGAIN),
+    "/people/{person}/affiliations/": ({"organisation": "{organisation}", "role": "x"}, ACTED),
+    "/import/": ({"kind": "organisations"}, FORM_AGAIN),
+    "/import/{batch}/": ({}, ACTED),
+    "/organisations/{organisation}/merge/": ({"duplicate": "{other_organisation}"}, MANAGERS_ONLY),
+    "/follow-ups/{follow_up}/done/": ({}, ACTED),
+    "/follow-ups/{follow_up}/postpone/": ({"due_on": "2099-01-01"}, ACTED),
+    "/follow-ups/{follow_up}/reassign/": ({"assignee": "{staff}"}, ACTED),
+}
 
 CASES = [(url, role, status) for url, row in MATRIX.items() for role, status in row.items()]
 
 
 def test_every_row_names_every_role():
-    for url, row in MATRIX.items():
+    for url, row in [*MATRIX.items(), *((url, statuses) for url, (_, statuses) in POSTS.items())]:
         assert set(row) == set(ALL), url
 
 
@@ -107,8 +119,9 @@ def test_role_gets_expected_status(client, user_in_role, objects, url, role, sta
 def test_role_posting_gets_expected_status(client, user_in_role, objects, url, role):
     if role != ANONYMOUS:
         client.force_login(user_in_role(role))
-    data = {key: str(value).format(**objects) for key, value in POSTS[url].items()}
+    payload, statuses = POSTS[url]
+    data = {key: str(value).format(**objects) for key, value in payload.items()}
     response = client.post(url.format(**objects), data)
-    assert response.status_code == POST_STATUS[role]
+    assert response.status_code == statuses[role]
     if role == ANONYMOUS:
         assert "login" in response["Location"]

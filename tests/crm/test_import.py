@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from openpyxl import Workbook
 
 from crm.importing import import_apply, import_preview
@@ -135,3 +136,51 @@ def test_the_pages_show_the_preview_and_import_on_confirmation(client, user_in_r
     assert "ხონის ცენტრი" in preview and not Organisation.objects.filter(name="ხონის ცენტრი").exists()
     client.post(response["Location"])
     assert Organisation.objects.filter(name="ხონის ცენტრი").exists()
+
+
+def test_repeats_within_one_file_are_flagged(user_in_role):
+    upload = SimpleUploadedFile(
+        "people.csv", "first_name,last_name,email\nნინო,ბერიძე,n@x.ge\nნანა,ლომიძე,N@x.ge\nნინო,ბერიძე,\n".encode()
+    )
+    batch = import_preview(kind="people", upload=upload, user=user_in_role("staff"))
+    assert [row["action"] for row in batch.rows] == ["new", "duplicate", "duplicate"]
+    assert "2" in batch.rows[1]["match_reason"] and "2" in batch.rows[2]["match_reason"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"name,identification_code\n", "no rows"),
+        (b"title,foo\n", "no rows"),
+        (b"name\n\"" + b"x" * 200_000 + b"\"\n", "cannot be read"),
+    ],
+)
+def test_files_without_rows_or_with_monstrous_cells_are_refused(user_in_role, content, message):
+    with pytest.raises(ValidationError, match=message):
+        with translation.override("en"):
+            import_preview(kind="organisations", upload=SimpleUploadedFile("x.csv", content), user=user_in_role("staff"))
+
+
+def test_a_file_longer_than_allowed_is_refused_early(user_in_role, settings):
+    from crm import importing
+
+    rows = "".join(f"org {index}\n" for index in range(importing.MAX_ROWS + 50))
+    with pytest.raises(ValidationError, match="5000"), translation.override("en"):
+        import_preview(kind="organisations", upload=SimpleUploadedFile("x.csv", f"name\n{rows}".encode()), user=user_in_role("staff"))
+
+
+def test_an_update_whose_record_was_merged_away_stops_the_import(user_in_role):
+    user = user_in_role("staff")
+    known = OrganisationFactory(identification_code="212345678")
+    batch = import_preview(kind="organisations", upload=csv_file("ვანის კავშირი,,,212345678,,,\n"), user=user)
+    known.delete()
+    with pytest.raises(ValidationError, match="no longer exists"), translation.override("en"):
+        import_apply(batch=batch, user=user)
+
+
+def test_odd_line_numbers_in_the_confirmation_are_ignored(client, user_in_role):
+    user = user_in_role("staff")
+    client.force_login(user)
+    batch = import_preview(kind="organisations", upload=csv_file("ხონის ცენტრი,,,212345600,Khoni,,\n"), user=user)
+    response = client.post(f"/import/{batch.pk}/", {"create_duplicate": ["²", "abc", "3"]})
+    assert response.status_code == 302

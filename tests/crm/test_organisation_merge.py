@@ -263,7 +263,7 @@ def test_a_failure_midway_rolls_everything_back(duplicate, staff, monkeypatch):
 
 
 def test_merging_from_the_organisation_page(client, user_in_role):
-    client.force_login(user_in_role("staff"))
+    client.force_login(user_in_role("manager"))
     keep = OrganisationFactory(name="ვანის ქალთა კავშირი", name_latin="")
     duplicate = OrganisationFactory(name="ვანის ქალთა კავშირი.", name_latin="")
     InteractionFactory(organisation=duplicate, subject="ზარი")

@@ -244,3 +244,36 @@ def test_an_edit_without_the_version_it_started_from_is_refused(staff_client):
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.first_name == "ნანა"
+
+
+def test_impossible_version_is_refused_not_a_500(staff_client):
+    organisation = OrganisationFactory()
+    data = _organisation_data(organisation, version="2024-13-01T00:00")
+    response = staff_client.post(f"/organisations/{organisation.pk}/edit/", data)
+    assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+
+
+def test_merge_with_a_nonsense_id_is_a_message(client, user_in_role):
+    client.force_login(user_in_role("manager"))
+    organisation = OrganisationFactory()
+    response = client.post(f"/organisations/{organisation.pk}/merge/", {"duplicate": "abc"})
+    assert response.status_code == 200
+
+
+def test_a_plan_started_far_in_the_future_is_refused(staff_client):
+    from crm.models import EngagementPlan, EngagementStep
+
+    plan = EngagementPlan.objects.create(name="p")
+    EngagementStep.objects.create(plan=plan, offset_working_days=1, assignee=staff_client.user, text="x")
+    organisation = OrganisationFactory()
+    response = staff_client.post(f"/organisations/{organisation.pk}/plans/", {"plan": plan.pk, "start": "9999-12-29"})
+    assert response.status_code == 302
+    assert not organisation.follow_ups.exists()
+
+
+def test_navigation_follows_the_role_not_the_admin_flag(client, user_in_role):
+    staff_without_admin = user_in_role("staff", is_staff=False)
+    client.force_login(staff_without_admin)
+    assert 'href="/organisations/"' in client.get("/").content.decode()
+    client.force_login(user_in_role("partner", is_staff=True))
+    assert 'href="/organisations/"' not in client.get("/").content.decode()

@@ -4,6 +4,7 @@ mark it done."""
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from crm.models import FollowUp, Organisation
 from tests.crm.factories import AffiliationFactory, OrganisationFactory
@@ -48,14 +49,14 @@ def test_staff_logs_an_interaction_and_closes_its_follow_up(browser, live_server
     form.locator("#id_follow_up_due_on").fill(timezone.localdate().isoformat())
     page.screenshot(path=screenshot_dir / "3-log-interaction.png", full_page=True)
     form.get_by_role("button", name=words["log_it"]).click()
-    assert page.locator("#timeline").get_by_text("Budget hearing preparation").is_visible()
+    expect(page.locator("#timeline").get_by_text("Budget hearing preparation")).to_be_visible()
 
     page.goto(f"{live_server.url}/")
     due = page.locator("#my-follow-ups")
-    assert due.get_by_text("Send the budget analysis").is_visible()
+    expect(due.get_by_text("Send the budget analysis")).to_be_visible()
     page.screenshot(path=screenshot_dir / "4-dashboard.png", full_page=True)
     due.get_by_role("button", name=words["done"]).click()
-    assert page.locator("#my-follow-ups").get_by_text(words["nothing_due"]).is_visible()
+    expect(page.locator("#my-follow-ups").get_by_text(words["nothing_due"])).to_be_visible()
     page.screenshot(path=screenshot_dir / "5-done.png", full_page=True)
     assert FollowUp.objects.get().status == FollowUp.Status.DONE
     context.close()
@@ -103,10 +104,9 @@ def test_import_reports_the_duplicate_and_the_bad_row(browser, live_server, scre
     page.set_input_files("#id_file", str(upload))
     page.locator("#import-form button[type=submit]").click()
     page.wait_for_url("**/import/*/")
-    rows = page.locator("#import-rows tbody tr")
-    assert rows.count() == 3
-    assert page.locator("tr.row-duplicate").get_by_text("ვანის ქალთა კავშირი").count() >= 1
-    assert page.locator("tr.row-error li.error").count() == 2  # the code and the email
+    expect(page.locator("#import-rows tbody tr")).to_have_count(3)
+    expect(page.locator("tr.row-duplicate").get_by_text("ვანის ქალთა კავშირი").first).to_be_visible()
+    expect(page.locator("tr.row-error li.error")).to_have_count(2)  # the code and the email
     page.screenshot(path=screenshot_dir / "import-preview.png", full_page=True)
     assert not Organisation.objects.filter(name="ხონის ახალგაზრდული ცენტრი").exists()
     context.close()

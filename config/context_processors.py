@@ -1,0 +1,13 @@
+"""What every template may ask about the user's role; the rules stay in permissions.py."""
+
+from crm.permissions import can_merge_organisations, can_see_money, is_centre_staff
+
+
+def roles(request):
+    user = request.user
+    # Templates call these only where they ask, so a page that does not ask runs no query.
+    return {
+        "is_centre_staff": lambda: is_centre_staff(user),
+        "can_see_money": lambda: can_see_money(user),
+        "can_merge_organisations": lambda: can_merge_organisations(user),
+    }
