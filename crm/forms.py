@@ -50,20 +50,26 @@ class VersionedForm(forms.ModelForm):
             return None
 
 
+# What a file can carry about an organisation: the profile without classifications.
+ORGANISATION_PROFILE_FIELDS = [
+    "name",
+    "name_latin",
+    "legal_form",
+    "identification_code",
+    "founding_year",
+    "municipality",
+    "address",
+    "phone",
+    "email",
+    "website",
+]
+
+
 class OrganisationForm(VersionedForm):
     class Meta:
         model = Organisation
         fields = [
-            "name",
-            "name_latin",
-            "legal_form",
-            "identification_code",
-            "founding_year",
-            "municipality",
-            "address",
-            "phone",
-            "email",
-            "website",
+            *ORGANISATION_PROFILE_FIELDS,
             "description",
             "themes",
             "target_groups",
@@ -184,18 +190,7 @@ class OrganisationImportForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = [
-            "name",
-            "name_latin",
-            "legal_form",
-            "identification_code",
-            "founding_year",
-            "municipality",
-            "address",
-            "phone",
-            "email",
-            "website",
-        ]
+        fields = ORGANISATION_PROFILE_FIELDS
 
 
 class ContactImportForm(forms.ModelForm):

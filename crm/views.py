@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -243,43 +244,35 @@ def _back(request, fallback="follow_up_list"):
     return redirect(fallback)
 
 
-@centre_staff_required
-@require_POST
-def follow_up_done(request, pk):
+def _change_follow_up(request, pk, form_class, change, done_message):
+    """Validate the small form, apply a guarded change to an open follow-up, say what happened."""
     follow_up = get_object_or_404(FollowUp, pk=pk)
-    if services.follow_up_complete(follow_up=follow_up):
-        messages.success(request, _("Marked as done."))
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+    elif change(follow_up=follow_up, **form.cleaned_data):
+        messages.success(request, done_message)
     else:
         messages.info(request, _("This follow-up was already closed."))
     return _back(request)
+
+
+@centre_staff_required
+@require_POST
+def follow_up_done(request, pk):
+    return _change_follow_up(request, pk, forms.Form, services.follow_up_complete, _("Marked as done."))
 
 
 @centre_staff_required
 @require_POST
 def follow_up_postpone(request, pk):
-    follow_up = get_object_or_404(FollowUp, pk=pk)
-    form = FollowUpPostponeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(form.errors["due_on"]))
-    elif services.follow_up_postpone(follow_up=follow_up, due_on=form.cleaned_data["due_on"]):
-        messages.success(request, _("Postponed."))
-    else:
-        messages.info(request, _("This follow-up was already closed."))
-    return _back(request)
+    return _change_follow_up(request, pk, FollowUpPostponeForm, services.follow_up_postpone, _("Postponed."))
 
 
 @centre_staff_required
 @require_POST
 def follow_up_reassign(request, pk):
-    follow_up = get_object_or_404(FollowUp, pk=pk)
-    form = FollowUpReassignForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(form.errors["assignee"]))
-    elif services.follow_up_reassign(follow_up=follow_up, assignee=form.cleaned_data["assignee"]):
-        messages.success(request, _("Reassigned."))
-    else:
-        messages.info(request, _("This follow-up was already closed."))
-    return _back(request)
+    return _change_follow_up(request, pk, FollowUpReassignForm, services.follow_up_reassign, _("Reassigned."))
 
 
 @centre_staff_required
