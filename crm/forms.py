@@ -13,6 +13,9 @@ from crm.models import (
     ImportBatch,
     Interaction,
     Organisation,
+    Payment,
+    Service,
+    ServiceDelivery,
     Theme,
 )
 from crm.selectors import centre_staff_users
@@ -202,3 +205,54 @@ class ContactImportForm(forms.ModelForm):
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("what the file holds"), choices=ImportBatch.Kind.choices)
     file = forms.FileField(label=_("CSV or XLSX file"))
+
+
+class ServiceForm(forms.ModelForm):
+    class Meta:
+        model = Service
+        fields = ["name_ka", "name_en", "category", "is_paid", "default_price", "vat_applies", "is_active"]
+
+
+class ServiceDeliveryForm(forms.ModelForm):
+    """Staff record deliveries too; the agreed price is a manager's field."""
+
+    class Meta:
+        model = ServiceDelivery
+        fields = [
+            "service",
+            "client_organisation",
+            "client_municipality",
+            "start_date",
+            "end_date",
+            "place",
+            "participants",
+            "staff_lead",
+            "price_agreed",
+            "notes",
+        ]
+        widgets = {"start_date": DateInput(), "end_date": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, with_money: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_money:
+            del self.fields["price_agreed"]
+        self.fields["service"].queryset = Service.objects.filter(is_active=True)
+        self.fields["staff_lead"] = StaffMemberField(
+            label=_("staff lead"), queryset=centre_staff_users(), required=False
+        )
+        # A select of every organisation would be enormous; the id comes from the search box.
+        self.fields["client_organisation"].widget = forms.NumberInput()
+
+    def clean(self):
+        cleaned = super().clean()
+        service = cleaned.get("service")
+        if "price_agreed" in self.fields and service and service.is_paid and cleaned.get("price_agreed") is None:
+            cleaned["price_agreed"] = service.default_price
+        return cleaned
+
+
+class PaymentForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ["amount", "paid_on", "method", "reference"]
+        widgets = {"paid_on": DateInput()}

@@ -73,19 +73,28 @@ def can_see_contact_in_directory(contact) -> bool:
     return contact.directory_consent
 
 
-def centre_staff_required(view):
-    """Pages for the centre's people: anonymous users log in first, everyone else gets 403."""
+def _pages_for(rule):
+    """A view decorator: anonymous users log in first; users the rule refuses get 403."""
     from functools import wraps
 
     from django.contrib.auth.views import redirect_to_login
     from django.core.exceptions import PermissionDenied
 
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_centre_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not rule(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return guarded
+        return guarded
+
+    return decorator
+
+
+#: Pages for the centre's people.
+centre_staff_required = _pages_for(is_centre_staff)
+#: Pages with prices, invoices, payments or revenue.
+money_required = _pages_for(can_see_money)

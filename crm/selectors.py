@@ -6,12 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.filters import ContactFilter, FollowUpFilter, OrganisationFilter
-from crm.models import Affiliation, Contact, FollowUp, Interaction, LegalForm, Organisation
+from crm.models import (
+    Affiliation,
+    Contact,
+    FollowUp,
+    Interaction,
+    Invoice,
+    LegalForm,
+    Organisation,
+    ServiceDelivery,
+)
 from network.models import Municipality
 
 REACHED_WINDOW_DAYS = 365
@@ -216,3 +226,22 @@ def centre_staff_users():
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+def delivery_list():
+    return ServiceDelivery.objects.select_related(
+        "service", "client_organisation", "client_municipality", "place", "staff_lead"
+    ).order_by("-start_date", "-id")
+
+
+def invoice_list():
+    """Invoices with what their totals and status need, fetched once for the whole page."""
+    return (
+        Invoice.objects.select_related("client_organisation", "client_municipality", "cancels", "credit_note")
+        .prefetch_related("lines", "payments")
+        .order_by("-year", "-sequence", "-id")
+    )
+
+
+def centre_name() -> str:
+    return settings.CENTRE_NAME

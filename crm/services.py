@@ -18,10 +18,13 @@ from crm.models import (
     FollowUp,
     Interaction,
     Invoice,
+    InvoiceLine,
     InvoiceSequence,
     Organisation,
     Payment,
+    ServiceDelivery,
 )
+from crm.money import STANDARD_VAT_RATE, ZERO
 from crm.workdays import add_working_days
 
 DEFAULT_PAYMENT_TERM_DAYS = 14
@@ -244,3 +247,62 @@ def engagement_plan_apply(
             )
         )
     return FollowUp.objects.bulk_create(follow_ups)
+
+
+@transaction.atomic
+def invoice_draft_for_delivery(*, delivery, created_by) -> Invoice:
+    """A draft invoice with one line for a paid delivery, at the agreed price and the
+    service's VAT; refused when the delivery is free or already invoiced."""
+    delivery = ServiceDelivery.objects.select_for_update().select_related("service").get(pk=delivery.pk)
+    if not delivery.service.is_paid or delivery.price_agreed is None:
+        raise ValidationError(_("Only a paid delivery with an agreed price can be invoiced."))
+    if delivery.invoice_lines.filter(invoice__kind=Invoice.Kind.INVOICE, invoice__credit_note__isnull=True).exists():
+        raise ValidationError(_("This delivery is already on an invoice."))
+    invoice = Invoice.objects.create(
+        client_organisation=delivery.client_organisation,
+        client_municipality=delivery.client_municipality,
+        created_by=created_by,
+    )
+    InvoiceLine.objects.create(
+        invoice=invoice,
+        delivery=delivery,
+        description=delivery.service.name_ka,
+        quantity=1,
+        unit_price=delivery.price_agreed,
+        vat_rate=STANDARD_VAT_RATE if delivery.service.vat_applies else ZERO,
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_cancel(*, invoice: Invoice, cancelled_by, issued_on: date | None = None) -> Invoice:
+    """Cancel an issued invoice the way accountants do: an issued credit note that refers to
+    it and carries its lines negated. The invoice itself is never edited."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if not invoice.is_issued or invoice.kind != Invoice.Kind.INVOICE:
+        raise ValidationError(_("Only an issued invoice can be cancelled."))
+    if invoice.is_cancelled:
+        raise ValidationError(_("This invoice is already cancelled."))
+    if invoice.payments.exists():
+        raise ValidationError(_("This invoice has payments; it cannot be cancelled."))
+    Invoice.objects.filter(cancels=invoice, number__isnull=True).delete()  # an abandoned draft note
+    credit_note = Invoice.objects.create(
+        kind=Invoice.Kind.CREDIT_NOTE,
+        cancels=invoice,
+        client_organisation=invoice.client_organisation,
+        client_municipality=invoice.client_municipality,
+        language=invoice.language,
+        created_by=cancelled_by,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=credit_note,
+            delivery=line.delivery,
+            description=line.description,
+            quantity=-line.quantity,
+            unit_price=line.unit_price,
+            vat_rate=line.vat_rate,
+        )
+        for line in invoice.lines.all()
+    )
+    return invoice_issue(invoice=credit_note, issued_on=issued_on)

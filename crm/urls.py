@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm import views
+from crm import billing_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,4 +22,16 @@ urlpatterns = [
     path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
     path("follow-ups/<int:pk>/postpone/", views.follow_up_postpone, name="follow_up_postpone"),
     path("follow-ups/<int:pk>/reassign/", views.follow_up_reassign, name="follow_up_reassign"),
+    path("services/", billing_views.service_list, name="service_list"),
+    path("services/new/", billing_views.service_edit, name="service_create"),
+    path("services/<int:pk>/edit/", billing_views.service_edit, name="service_edit"),
+    path("deliveries/", billing_views.delivery_list, name="delivery_list"),
+    path("deliveries/new/", billing_views.delivery_edit, name="delivery_create"),
+    path("deliveries/<int:pk>/edit/", billing_views.delivery_edit, name="delivery_edit"),
+    path("deliveries/<int:pk>/invoice/", billing_views.delivery_invoice, name="delivery_invoice"),
+    path("invoices/", billing_views.invoice_list, name="invoice_list"),
+    path("invoices/<int:pk>/", billing_views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/issue/", billing_views.invoice_issue, name="invoice_issue"),
+    path("invoices/<int:pk>/cancel/", billing_views.invoice_cancel, name="invoice_cancel"),
+    path("invoices/<int:pk>/payments/", billing_views.payment_add, name="payment_add"),
 ]

@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -26,20 +25,11 @@ from crm.forms import (
 )
 from crm.merge import organisation_merge
 from crm.models import Contact, FollowUp, ImportBatch, Organisation
+from crm.paging import page_of, query_without_page
 from crm.permissions import can_merge_organisations, centre_staff_required, is_centre_staff
 
 LIST_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 25
-
-
-def _page(request, items, size):
-    return Paginator(items, size).get_page(request.GET.get("page"))
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @login_required
@@ -66,8 +56,8 @@ def organisation_list(request):
         "crm/organisation_list.html",
         {
             "filter": listing,
-            "page": _page(request, organisations, LIST_PAGE_SIZE),
-            "query": _query_without_page(request),
+            "page": page_of(request, organisations, LIST_PAGE_SIZE),
+            "query": query_without_page(request),
         },
     )
 
@@ -83,7 +73,7 @@ def organisation_detail(request, pk):
         "crm/organisation_detail.html",
         {
             "organisation": organisation,
-            "timeline": _page(request, selectors.organisation_timeline(organisation), TIMELINE_PAGE_SIZE),
+            "timeline": page_of(request, selectors.organisation_timeline(organisation), TIMELINE_PAGE_SIZE),
             "interaction_form": InteractionForm(organisation=organisation, initial={"follow_up_assignee": request.user}),
             "plan_form": EngagementPlanApplyForm(),
         },
@@ -134,7 +124,7 @@ def interaction_log(request, pk):
         "crm/organisation_detail.html",
         {
             "organisation": organisation,
-            "timeline": _page(request, selectors.organisation_timeline(organisation), TIMELINE_PAGE_SIZE),
+            "timeline": page_of(request, selectors.organisation_timeline(organisation), TIMELINE_PAGE_SIZE),
             "interaction_form": form,
             "plan_form": EngagementPlanApplyForm(),
         },
@@ -175,7 +165,7 @@ def contact_list(request):
     return render(
         request,
         "crm/contact_list.html",
-        {"filter": listing, "page": _page(request, listing.qs, LIST_PAGE_SIZE), "query": _query_without_page(request)},
+        {"filter": listing, "page": page_of(request, listing.qs, LIST_PAGE_SIZE), "query": query_without_page(request)},
     )
 
 
@@ -230,8 +220,8 @@ def follow_up_list(request):
         "crm/follow_up_list.html",
         {
             "filter": listing,
-            "page": _page(request, listing.qs, LIST_PAGE_SIZE),
-            "query": _query_without_page(request),
+            "page": page_of(request, listing.qs, LIST_PAGE_SIZE),
+            "query": query_without_page(request),
             "assignees": list(selectors.centre_staff_users()),
         },
     )

@@ -6,7 +6,15 @@ Later issues add their rows here; a URL missing from this table is a URL nobody 
 import pytest
 
 from crm.models import EngagementPlan, EngagementStep, ImportBatch
-from tests.crm.factories import AffiliationFactory, FollowUpFactory, OrganisationFactory
+from crm.services import invoice_issue
+from tests.crm.factories import (
+    AffiliationFactory,
+    FollowUpFactory,
+    InvoiceLineFactory,
+    OrganisationFactory,
+    ServiceDeliveryFactory,
+    ServiceFactory,
+)
 from tests.factories import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +60,11 @@ for url in [
     "/import/{batch}/",
 ]:
     MATRIX[url] = CENTRE_ONLY
+for url in ["/services/", "/deliveries/", "/deliveries/new/", "/deliveries/{delivery}/edit/"]:
+    MATRIX[url] = CENTRE_ONLY
+MONEY_ONLY = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 403, "manager": 200, "admin": 200}
+for url in ["/services/new/", "/services/{service}/edit/", "/invoices/", "/invoices/{invoice}/"]:
+    MATRIX[url] = MONEY_ONLY
 MATRIX["/organisations/{organisation}/merge/"] = {
     ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 403, "manager": 200, "admin": 200
 }
@@ -61,6 +74,7 @@ MATRIX["/organisations/{organisation}/merge/"] = {
 ACTED = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 302, "manager": 302, "admin": 302}
 FORM_AGAIN = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 200, "manager": 200, "admin": 200}
 MANAGERS_ONLY = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 403, "manager": 302, "admin": 302}
+MANAGERS_ONLY_FORM = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 403, "manager": 200, "admin": 200}
 POSTS = {
     "/organisations/{organisation}/interactions/": (
         {"kind": "call", "occurred_on": "2026-11-20", "subject": "ზარი"}, ACTED),
@@ -74,6 +88,12 @@ POSTS = {
     "/import/{batch}/": ({}, ACTED),
     "/organisations/{organisation}/merge/": ({"duplicate": "{other_organisation}"}, MANAGERS_ONLY),
     "/follow-ups/{follow_up}/done/": ({}, ACTED),
+    "/deliveries/new/": ({"service": ""}, FORM_AGAIN),
+    "/services/new/": ({"name_ka": ""}, MANAGERS_ONLY_FORM),
+    "/deliveries/{delivery}/invoice/": ({}, MANAGERS_ONLY),
+    "/invoices/{invoice}/issue/": ({}, MANAGERS_ONLY),
+    "/invoices/{issued_invoice}/cancel/": ({}, MANAGERS_ONLY),
+    "/invoices/{issued_invoice}/payments/": ({"amount": "1.00", "paid_on": "2026-11-01", "method": "bank"}, MANAGERS_ONLY),
     "/follow-ups/{follow_up}/postpone/": ({"due_on": "2099-01-01"}, ACTED),
     "/follow-ups/{follow_up}/reassign/": ({"assignee": "{staff}"}, ACTED),
 }
@@ -102,6 +122,10 @@ def objects(user_in_role):
         "plan": plan.pk,
         "batch": batch.pk,
         "other_organisation": OrganisationFactory().pk,
+        "delivery": ServiceDeliveryFactory().pk,
+        "service": ServiceFactory().pk,
+        "invoice": InvoiceLineFactory().invoice_id,
+        "issued_invoice": invoice_issue(invoice=InvoiceLineFactory().invoice).pk,
     }
 
 

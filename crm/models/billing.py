@@ -306,6 +306,9 @@ class Invoice(models.Model):
     def status(self) -> str:
         return self.status_on(timezone.localdate())
 
+    def get_status_label(self) -> str:
+        return self.Status(self.status).label
+
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(
