@@ -5,14 +5,17 @@ payments. The rules are in crm/permissions.py."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm import selectors, services
-from crm.forms import PaymentForm, ServiceDeliveryForm, ServiceForm
+from crm import revenue, selectors, services
+from crm.forms import PaymentForm, RevenuePeriodForm, ServiceDeliveryForm, ServiceForm
 from crm.models import Invoice, Service, ServiceDelivery
 from crm.paging import page_of, query_without_page
 from crm.permissions import can_see_money, centre_staff_required, money_required
@@ -125,3 +128,14 @@ def payment_add(request, pk):
     return _invoice_action(
         request, pk, services.payment_record, _("Payment recorded."), recorded_by=request.user, **form.cleaned_data
     )
+
+
+@money_required
+def revenue_dashboard(request):
+    form = RevenuePeriodForm(request.GET or None)
+    today = timezone.localdate()
+    period = revenue.Period(date(today.year, 1, 1), today)
+    if form.is_valid():
+        period = revenue.Period(form.cleaned_data["start"] or period.start, form.cleaned_data["end"] or period.end)
+    figures = revenue.dashboard(period=period, today=today)
+    return render(request, "crm/revenue.html", {"form": form, "period": period, **figures})

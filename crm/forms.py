@@ -256,3 +256,14 @@ class PaymentForm(forms.ModelForm):
         model = Payment
         fields = ["amount", "paid_on", "method", "reference"]
         widgets = {"paid_on": DateInput()}
+
+
+class RevenuePeriodForm(forms.Form):
+    start = forms.DateField(label=_("from"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("to"), required=False, widget=DateInput())
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
+            raise forms.ValidationError(_("The end date cannot be before the start date."))
+        return cleaned

@@ -63,7 +63,7 @@ for url in [
 for url in ["/services/", "/deliveries/", "/deliveries/new/", "/deliveries/{delivery}/edit/"]:
     MATRIX[url] = CENTRE_ONLY
 MONEY_ONLY = {ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 403, "manager": 200, "admin": 200}
-for url in ["/services/new/", "/services/{service}/edit/", "/invoices/", "/invoices/{invoice}/"]:
+for url in ["/services/new/", "/services/{service}/edit/", "/invoices/", "/invoices/{invoice}/", "/revenue/"]:
     MATRIX[url] = MONEY_ONLY
 MATRIX["/organisations/{organisation}/merge/"] = {
     ANONYMOUS: REDIRECT_TO_LOGIN, "partner": 403, "staff": 403, "manager": 200, "admin": 200

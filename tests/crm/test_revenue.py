@@ -1,0 +1,70 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from crm import revenue
+from crm.models import Invoice
+from crm.services import invoice_cancel, invoice_issue, payment_record
+from tests.crm.factories import InvoiceLineFactory, ServiceDeliveryFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+YEAR = revenue.Period(date(2026, 1, 1), date(2026, 12, 31))
+
+
+def _issued(unit_price, vat_rate, issued_on, category="training"):
+    delivery = ServiceDeliveryFactory(service=ServiceFactory(category=category))
+    line = InvoiceLineFactory(delivery=delivery, unit_price=Decimal(unit_price), vat_rate=Decimal(vat_rate))
+    return invoice_issue(invoice=line.invoice, issued_on=issued_on, due_on=issued_on + timedelta(days=14))
+
+
+def test_figures_equal_the_sums_of_the_invoices():
+    first = _issued("100.25", "18.00", date(2026, 3, 5))
+    second = _issued("0.25", "18.00", date(2026, 3, 20), category="research")
+    third = _issued("1000.00", "0.00", date(2026, 4, 1))
+    by_month = {row["month"].month if hasattr(row["month"], "month") else row["month"]: row["amount"]
+                for row in revenue.invoiced_by_month(YEAR)}
+    assert by_month == {3: first.total + second.total, 4: third.total}
+    assert by_month[3] == Decimal("118.30") + Decimal("0.30")
+    categories = {row["category"]: row["amount"] for row in revenue.invoiced_by_category(YEAR)}
+    assert sum(categories.values()) == first.total + second.total + third.total
+
+
+def test_a_cancelled_invoice_and_its_credit_note_cancel_out():
+    invoice = _issued("500.00", "18.00", date(2026, 5, 1))
+    invoice_cancel(invoice=invoice, cancelled_by=None, issued_on=date(2026, 5, 2))
+    assert sum(row["amount"] for row in revenue.invoiced_by_month(YEAR)) == Decimal("0.00")
+
+
+def test_receivables_fall_into_aging_buckets():
+    today = date(2026, 11, 25)
+    fresh = _issued("100.00", "0.00", today - timedelta(days=20))  # due 6 days ago
+    old = _issued("200.00", "0.00", today - timedelta(days=120))  # due 106 days ago
+    payment_record(invoice=old, amount=Decimal("50.00"), paid_on=today)
+    buckets = {bucket["low"]: (bucket["count"], bucket["amount"]) for bucket in revenue.receivables_aging(today)}
+    assert buckets[0] == (1, fresh.total)
+    assert buckets[91] == (1, Decimal("150.00"))
+    assert buckets[31] == (0, Decimal("0.00"))
+
+
+def test_the_dashboard_page_shows_the_figures_to_managers_only(client, user_in_role):
+    today = timezone.localdate()
+    invoice = _issued("100.00", "18.00", today)
+    payment_record(invoice=invoice, amount=Decimal("18.00"), paid_on=today)
+    client.force_login(user_in_role("manager"))
+    page = client.get("/revenue/").content.decode()
+    assert "118,00" in page and "18,00" in page
+    assert client.get("/revenue/", {"start": "2026-12-01", "end": "2026-01-01"}).status_code == 200
+    client.force_login(user_in_role("staff"))
+    assert client.get("/revenue/").status_code == 403
+    assert Invoice.objects.count() == 1
+
+
+def test_dashboard_queries_do_not_grow_with_invoices(client, user_in_role, django_assert_max_num_queries):
+    for index in range(30):
+        _issued("10.00", "18.00", timezone.localdate() - timedelta(days=index))
+    client.force_login(user_in_role("manager"))
+    with django_assert_max_num_queries(20):
+        assert client.get("/revenue/").status_code == 200
