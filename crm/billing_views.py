@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -88,7 +89,7 @@ def invoice_detail(request, pk):
     return render(
         request,
         "crm/invoice_detail.html",
-        {"invoice": invoice, "payment_form": PaymentForm(), "centre_name": selectors.centre_name()},
+        {"invoice": invoice, "payment_form": PaymentForm(), "centre_name": settings.CENTRE_NAME},
     )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -241,7 +240,3 @@ def invoice_list():
         .prefetch_related("lines", "payments")
         .order_by("-year", "-sequence", "-id")
     )
-
-
-def centre_name() -> str:
-    return settings.CENTRE_NAME

@@ -114,3 +114,16 @@ def test_two_managers_issuing_at_once_get_consecutive_numbers():
         thread.join()
     assert errors == []
     assert sorted(numbers) == [1, 2, 3, 4, 5, 6]
+
+
+def test_invoice_and_delivery_lists_run_the_same_queries_whatever_their_length(
+    manager_client, django_assert_max_num_queries
+):
+    for _ in range(30):
+        invoice = invoice_issue(invoice=InvoiceLineFactory().invoice)
+        ServiceDeliveryFactory()
+    invoice_cancel(invoice=invoice, cancelled_by=None)
+    with django_assert_max_num_queries(10):
+        assert manager_client.get("/invoices/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert manager_client.get("/deliveries/").status_code == 200
