@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -210,11 +211,27 @@ CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Monday morning, Tbilisi time (CELERY_TIMEZONE), when the week's calls are planned.
+    "remind-overdue-invoices": {
+        "task": "crm.tasks.remind_overdue_invoices",
+        "schedule": crontab(minute=0, hour=9, day_of_week="monday"),
+    },
+}
 
 # The centre itself: it issues invoices and is the hub of the partner network.
 CENTRE_NAME = env("CENTRE_NAME", default="Kutaisi Civil Society Resource Centre")
+CENTRE_NAME_KA = env("CENTRE_NAME_KA", default="ქუთაისის სამოქალაქო საზოგადოების რესურსცენტრი")
+# Printed on every invoice; empty ones are left off.
+CENTRE_IDENTIFICATION_CODE = env("CENTRE_IDENTIFICATION_CODE", default="")
+CENTRE_ADDRESS = env("CENTRE_ADDRESS", default="")
+CENTRE_PHONE = env("CENTRE_PHONE", default="")
+CENTRE_EMAIL = env("CENTRE_EMAIL", default="")
+CENTRE_BANK_ACCOUNT = env("CENTRE_BANK_ACCOUNT", default="")
+CENTRE_BANK_NAME = env("CENTRE_BANK_NAME", default="")
 INVOICE_NUMBER_PREFIX = env("INVOICE_NUMBER_PREFIX", default="KAV")
+# Where the centre's people open Kavshiri; mails sent outside a request link to pages from here.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 PHONENUMBER_DEFAULT_REGION = "GE"
 PHONENUMBER_DB_FORMAT = "E164"
