@@ -11,6 +11,11 @@ RUN groupadd --system --gid 1000 kavshiri \
     && useradd --system --uid 1000 --gid kavshiri --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin kavshiri
 
+# Pango draws the text of invoice PDFs (WeasyPrint).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 
 # Dependencies first, so code changes do not invalidate this layer.
