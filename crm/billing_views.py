@@ -6,16 +6,17 @@ payments. The rules are in crm/permissions.py."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm import revenue, selectors, services
+from crm import exports, invoice_documents, revenue, revenue_tables, selectors, services
 from crm.forms import PaymentForm, RevenuePeriodForm, ServiceDeliveryForm, ServiceForm
 from crm.models import Invoice, Service, ServiceDelivery
 from crm.paging import page_of, query_without_page
@@ -53,7 +54,9 @@ def delivery_list(request):
 @centre_staff_required
 def delivery_edit(request, pk=None):
     delivery = get_object_or_404(ServiceDelivery, pk=pk) if pk else None
-    form = ServiceDeliveryForm(request.POST or None, instance=delivery, with_money=can_see_money(request.user))
+    form = ServiceDeliveryForm(
+        request.POST or None, instance=delivery, with_money=can_see_money(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         delivery = form.save()
         messages.success(request, _("Saved."))
@@ -85,11 +88,26 @@ def invoice_list(request):
 
 @money_required
 def invoice_detail(request, pk):
+    """The invoice page; ?lang=ka|en picks the document's language, ?format=pdf gives it as a PDF."""
     invoice = get_object_or_404(selectors.invoice_list(), pk=pk)
+    language = invoice_documents.document_language(invoice, request.GET.get("lang"))
+    if request.GET.get("format") == "pdf":
+        response = HttpResponse(
+            invoice_documents.invoice_pdf(invoice, language), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = (
+            f'inline; filename="{invoice_documents.pdf_filename(invoice, language)}"'
+        )
+        return response
     return render(
         request,
         "crm/invoice_detail.html",
-        {"invoice": invoice, "payment_form": PaymentForm(), "centre_name": settings.CENTRE_NAME},
+        {
+            "invoice": invoice,
+            "payment_form": PaymentForm(),
+            "document_language": language,
+            "centre": invoice_documents.centre_details(language),
+        },
     )
 
 
@@ -127,16 +145,48 @@ def payment_add(request, pk):
             messages.error(request, " ".join(errors))
         return redirect("invoice_detail", pk=pk)
     return _invoice_action(
-        request, pk, services.payment_record, _("Payment recorded."), recorded_by=request.user, **form.cleaned_data
+        request,
+        pk,
+        services.payment_record,
+        _("Payment recorded."),
+        recorded_by=request.user,
+        **form.cleaned_data,
     )
 
 
-@money_required
-def revenue_dashboard(request):
+def _revenue_period(request) -> revenue.Period:
+    """This year so far, unless the form asks for other dates; an invalid form keeps the default."""
     form = RevenuePeriodForm(request.GET or None)
     today = timezone.localdate()
     period = revenue.Period(date(today.year, 1, 1), today)
     if form.is_valid():
-        period = revenue.Period(form.cleaned_data["start"] or period.start, form.cleaned_data["end"] or period.end)
-    figures = revenue.dashboard(period=period, today=today)
-    return render(request, "crm/revenue.html", {"form": form, "period": period, **figures})
+        period = revenue.Period(
+            form.cleaned_data["start"] or period.start, form.cleaned_data["end"] or period.end
+        )
+    return form, period
+
+
+@money_required
+def revenue_dashboard(request):
+    form, period = _revenue_period(request)
+    tables = revenue_tables.dashboard_tables(period=period, today=timezone.localdate())
+    period_query = urlencode({"start": period.start.isoformat(), "end": period.end.isoformat()})
+    return render(
+        request,
+        "crm/revenue.html",
+        {"form": form, "period": period, "tables": tables, "period_query": period_query},
+    )
+
+
+@money_required
+def revenue_export(request, table):
+    """One dashboard table as CSV (the default) or XLSX (?format=xlsx), for the same period."""
+    if table not in revenue_tables.TABLES:
+        raise Http404
+    _form, period = _revenue_period(request)
+    layout = revenue_tables.dashboard_table(table, period=period, today=timezone.localdate())
+    rows = [layout.header, *layout.rows]
+    filename = f"{table}-{period.start:%Y-%m-%d}-{period.end:%Y-%m-%d}"
+    if request.GET.get("format") == "xlsx":
+        return exports.xlsx_response(rows, f"{filename}.xlsx", sheet_title=layout.title)
+    return exports.csv_response(rows, f"{filename}.csv")

@@ -1,4 +1,5 @@
-"""The organisation list as CSV or XLSX: exactly the rows the user filtered, nothing hidden."""
+"""Exports as CSV or XLSX: the organisation list (exactly the rows the user filtered, nothing
+hidden) and any table of rows, such as the revenue dashboard's."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from io import BytesIO
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -40,29 +42,41 @@ def _filename(extension: str) -> str:
     return f"organisations-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
+def organisations_csv(organisations) -> StreamingHttpResponse:
+    return csv_response(_rows(organisations), _filename("csv"))
+
+
+def organisations_xlsx(organisations) -> HttpResponse:
+    return xlsx_response(_rows(organisations), _filename("xlsx"), sheet_title=_("organisations"))
+
+
 class _Echo:
     def write(self, value):
         return value
 
 
-def organisations_csv(organisations) -> StreamingHttpResponse:
+def csv_response(rows, filename: str) -> StreamingHttpResponse:
+    """Rows (the first one the header) streamed as CSV, so a long export never sits in memory."""
     writer = csv.writer(_Echo())
     # A byte-order mark lets Excel open Georgian text in UTF-8.
-    body = (("\ufeff" if index == 0 else "") + writer.writerow(row) for index, row in enumerate(_rows(organisations)))
+    body = (("\ufeff" if index == 0 else "") + writer.writerow(row) for index, row in enumerate(rows))
     response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def organisations_xlsx(organisations) -> HttpResponse:
+def xlsx_response(rows, filename: str, *, sheet_title: str) -> HttpResponse:
+    """Rows (the first one the header) as a one-sheet workbook; numbers stay numbers."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("organisations"))
-    for row in _rows(organisations):
-        sheet.append(row)
+    # Excel refuses sheet names longer than 31 characters.
+    sheet = workbook.create_sheet(sheet_title[:31])
+    for row in rows:
+        # Lazy translations (choice labels) are strings to us but unknown objects to openpyxl.
+        sheet.append([str(value) if isinstance(value, Promise) else value for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -12,15 +12,28 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum, Value
-from django.db.models.functions import Coalesce, Round, TruncMonth
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Round, TruncMonth, TruncQuarter
 
 from crm.models import Invoice, InvoiceLine, Payment, Service, ServiceDelivery
 from crm.money import round_money
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
-AGING_BUCKETS = [(0, 30), (31, 60), (61, 90), (91, None)]
+# Days past the due date, low to high; (None, -1) holds what is owed but not yet due.
+AGING_BUCKETS = [(None, -1), (0, 30), (31, 60), (61, 90), (91, None)]
+HALF_TETRI = Decimal("0.005")
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,9 @@ def _line_gross():
 
 def _issued_lines(period: Period):
     return InvoiceLine.objects.filter(
-        invoice__number__isnull=False, invoice__issued_on__gte=period.start, invoice__issued_on__lte=period.end
+        invoice__number__isnull=False,
+        invoice__issued_on__gte=period.start,
+        invoice__issued_on__lte=period.end,
     )
 
 
@@ -59,6 +74,33 @@ def received_by_month(period: Period) -> list[dict]:
         .annotate(amount=Sum("amount"))
         .order_by("month")
     )
+
+
+def by_quarter(period: Period) -> list[dict]:
+    """Invoiced and received per calendar quarter: two grouped queries, joined by quarter."""
+    invoiced = (
+        _issued_lines(period)
+        .annotate(quarter=TruncQuarter("invoice__issued_on"))
+        .values("quarter")
+        .annotate(amount=Sum(_line_gross()))
+        .values_list("quarter", "amount")
+    )
+    received = (
+        Payment.objects.filter(paid_on__gte=period.start, paid_on__lte=period.end)
+        .annotate(quarter=TruncQuarter("paid_on"))
+        .values("quarter")
+        .annotate(amount=Sum("amount"))
+        .values_list("quarter", "amount")
+    )
+    invoiced, received = dict(invoiced.order_by()), dict(received.order_by())
+    return [
+        {
+            "quarter": quarter,
+            "invoiced": _money(invoiced.get(quarter)),
+            "received": _money(received.get(quarter)),
+        }
+        for quarter in sorted(invoiced.keys() | received.keys())
+    ]
 
 
 def invoiced_by_category(period: Period) -> list[dict]:
@@ -91,35 +133,58 @@ def invoiced_by_municipality(period: Period) -> list[dict]:
 
 
 def receivables_aging(today: date) -> list[dict]:
-    """What is owed on issued, uncancelled invoices, by days past due."""
-    open_invoices = Invoice.objects.filter(
-        kind=Invoice.Kind.INVOICE, number__isnull=False, credit_note__isnull=True, due_on__lt=today + timedelta(days=1)
+    """What is owed on issued, uncancelled invoices, by days past due, in one grouped query.
+
+    A bucket takes the invoices due on or after `today - high` days, the first that matches."""
+    owed = _invoices_owed()
+    bucket_of_due_date = Case(
+        *[
+            When(due_on__gte=today - timedelta(days=high), then=Value(index))
+            for index, (_low, high) in enumerate(AGING_BUCKETS)
+            if high is not None
+        ],
+        default=Value(len(AGING_BUCKETS) - 1),
     )
-    totals = {
-        row["pk"]: row
-        for row in open_invoices.values("pk", "due_on").annotate(total=Coalesce(Sum(_line_gross_via_invoice()), ZERO))
+    sums = {
+        row["bucket"]: row
+        for row in owed.annotate(bucket=bucket_of_due_date)
+        .values("bucket")
+        .annotate(amount=Sum("owed"), count=Count("pk"))
+        .order_by()
     }
-    paid = dict(
-        Payment.objects.filter(invoice__in=open_invoices).values("invoice").annotate(paid=Sum("amount")).values_list(
-            "invoice", "paid"
-        )
+    return [
+        {
+            "low": low,
+            "high": high,
+            "count": sums.get(index, {}).get("count", 0),
+            "amount": _money(sums.get(index, {}).get("amount")),
+        }
+        for index, (low, high) in enumerate(AGING_BUCKETS)
+    ]
+
+
+def _invoices_owed():
+    """Issued, uncancelled invoices, each with `owed`, its total less its payments."""
+    total = Subquery(
+        InvoiceLine.objects.filter(invoice=OuterRef("pk"))
+        .values("invoice")
+        .annotate(sum=Sum(_line_gross()))
+        .values("sum"),
+        output_field=MONEY,
     )
-    buckets = [{"low": low, "high": high, "amount": Decimal("0.00"), "count": 0} for low, high in AGING_BUCKETS]
-    for pk, row in totals.items():
-        owed = round_money(Decimal(str(row["total"]))) - round_money(Decimal(str(paid.get(pk, 0))))
-        if owed <= 0:
-            continue
-        days = (today - row["due_on"]).days
-        bucket = next(b for b in buckets if days >= b["low"] and (b["high"] is None or days <= b["high"]))
-        bucket["amount"] += owed
-        bucket["count"] += 1
-    return buckets
-
-
-def _line_gross_via_invoice():
-    net = Round(ExpressionWrapper(F("lines__quantity") * F("lines__unit_price"), output_field=MONEY), 2)
-    vat = Round(ExpressionWrapper(net * F("lines__vat_rate") / Value(Decimal(100)), output_field=MONEY), 2)
-    return ExpressionWrapper(net + vat, output_field=MONEY)
+    paid = Subquery(
+        Payment.objects.filter(invoice=OuterRef("pk"))
+        .values("invoice")
+        .annotate(sum=Sum("amount"))
+        .values("sum"),
+        output_field=MONEY,
+    )
+    return (
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, number__isnull=False, credit_note__isnull=True)
+        .annotate(owed=ExpressionWrapper(Coalesce(total, ZERO) - Coalesce(paid, ZERO), output_field=MONEY))
+        # Half a tetri, not zero: SQLite adds money as floats, so a paid invoice may owe 1e-14.
+        .filter(owed__gte=HALF_TETRI)
+    )
 
 
 def deliveries_free_and_paid(period: Period) -> list[dict]:
@@ -134,35 +199,36 @@ def deliveries_free_and_paid(period: Period) -> list[dict]:
 def year_totals(year: int) -> dict[str, Decimal]:
     period = Period(date(year, 1, 1), date(year, 12, 31))
     invoiced = _issued_lines(period).aggregate(amount=Coalesce(Sum(_line_gross()), ZERO))["amount"]
-    received = Payment.objects.filter(paid_on__year=year).aggregate(amount=Coalesce(Sum("amount"), ZERO))["amount"]
+    received = Payment.objects.filter(paid_on__year=year).aggregate(amount=Coalesce(Sum("amount"), ZERO))[
+        "amount"
+    ]
     return {
         "year": year,
-        "invoiced": round_money(Decimal(str(invoiced))),
-        "received": round_money(Decimal(str(received))),
+        "invoiced": _money(invoiced),
+        "received": _money(received),
     }
 
 
+def _money(value) -> Decimal:
+    """An amount as Decimal with two places: SQLite sums decimals as floats, PostgreSQL exactly."""
+    return round_money(Decimal(str(value or 0)))
+
 
 def _as_money(rows) -> list[dict]:
-    """Amounts as Decimal with two places: SQLite sums decimals as floats, PostgreSQL exactly."""
-    return [{**row, "amount": round_money(Decimal(str(row["amount"] or 0)))} for row in rows]
-
-
-def with_bars(rows: list[dict], key: str = "amount") -> list[dict]:
-    """Each row with `bar`, its share of the largest value in percent, for the bar charts."""
-    largest = max((abs(row[key]) for row in rows), default=0) or 1
-    return [{**row, "bar": round(abs(row[key]) * 100 / largest)} for row in rows]
+    return [{**row, "amount": _money(row["amount"])} for row in rows]
 
 
 def dashboard(*, period: Period, today: date) -> dict:
+    """Every figure of the dashboard; crm/revenue_tables.py lays them out as tables and charts."""
     return {
-        "invoiced_by_month": with_bars(invoiced_by_month(period)),
-        "received_by_month": with_bars(received_by_month(period)),
-        "by_category": with_bars(invoiced_by_category(period)),
-        "by_client": with_bars(invoiced_by_client(period)),
-        "by_municipality": with_bars(invoiced_by_municipality(period)),
-        "aging": with_bars(receivables_aging(today)),
-        "deliveries": deliveries_free_and_paid(period),
         "this_year": year_totals(today.year),
         "last_year": year_totals(today.year - 1),
+        "invoiced_by_month": invoiced_by_month(period),
+        "received_by_month": received_by_month(period),
+        "by_quarter": by_quarter(period),
+        "by_category": invoiced_by_category(period),
+        "by_client": invoiced_by_client(period),
+        "by_municipality": invoiced_by_municipality(period),
+        "aging": receivables_aging(today),
+        "deliveries": deliveries_free_and_paid(period),
     }

@@ -30,6 +30,7 @@ urlpatterns = [
     path("deliveries/<int:pk>/edit/", billing_views.delivery_edit, name="delivery_edit"),
     path("deliveries/<int:pk>/invoice/", billing_views.delivery_invoice, name="delivery_invoice"),
     path("revenue/", billing_views.revenue_dashboard, name="revenue"),
+    path("revenue/export/<slug:table>/", billing_views.revenue_export, name="revenue_export"),
     path("invoices/", billing_views.invoice_list, name="invoice_list"),
     path("invoices/<int:pk>/", billing_views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/issue/", billing_views.invoice_issue, name="invoice_issue"),
