@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from crm.models import (
     FollowUp,
     Interaction,
     Invoice,
+    InvoiceLine,
     LegalForm,
     Organisation,
     ServiceDelivery,
@@ -46,7 +47,9 @@ def organisation_detail(*, pk: int) -> Organisation:
             "tags",
             Prefetch(
                 "affiliations",
-                queryset=Affiliation.objects.select_related("contact").order_by("-is_primary", "contact__last_name"),
+                queryset=Affiliation.objects.select_related("contact").order_by(
+                    "-is_primary", "contact__last_name"
+                ),
             ),
         )
         .get(pk=pk)
@@ -183,9 +186,7 @@ def _history_entries(organisation: Organisation) -> list[TimelineEntry]:
     """Creation and changes of the record, each naming the fields it changed. Consecutive
     versions are compared here rather than through prev_record, which costs a query each."""
     records = list(organisation.history.select_related("history_user").order_by("history_date", "history_id"))
-    fields = [
-        field for field in Organisation._meta.concrete_fields if field.attname not in _UNTRACKED
-    ]
+    fields = [field for field in Organisation._meta.concrete_fields if field.attname not in _UNTRACKED]
     entries, previous = [], None
     for record in records:
         changed = [
@@ -228,9 +229,17 @@ def centre_staff_users():
 
 
 def delivery_list():
-    return ServiceDelivery.objects.select_related(
-        "service", "client_organisation", "client_municipality", "place", "staff_lead"
-    ).order_by("-start_date", "-id")
+    """Deliveries, each with `invoice_id`: the live (uncancelled) invoice that bills it, if any."""
+    live_invoice = InvoiceLine.objects.filter(
+        delivery=OuterRef("pk"), invoice__kind=Invoice.Kind.INVOICE, invoice__credit_note__isnull=True
+    ).values("invoice")[:1]
+    return (
+        ServiceDelivery.objects.select_related(
+            "service", "client_organisation", "client_municipality", "place", "staff_lead"
+        )
+        .annotate(invoice_id=Subquery(live_invoice))
+        .order_by("-start_date", "-id")
+    )
 
 
 def invoice_list():
