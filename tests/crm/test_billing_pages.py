@@ -48,7 +48,9 @@ def test_from_a_delivery_to_an_invoice_paid_in_two_parts(manager_client):
 def test_an_overpayment_is_refused_with_a_message(manager_client):
     invoice = invoice_issue(invoice=InvoiceLineFactory(unit_price=Decimal("100.00"), vat_rate=0).invoice)
     response = manager_client.post(
-        f"/invoices/{invoice.pk}/payments/", {"amount": "150.00", "paid_on": "2026-11-20", "method": "bank"}, follow=True
+        f"/invoices/{invoice.pk}/payments/",
+        {"amount": "150.00", "paid_on": "2026-11-20", "method": "bank"},
+        follow=True,
     )
     assert response.status_code == 200 and "150.00" in response.content.decode()
     assert not Payment.objects.exists()
@@ -84,8 +86,13 @@ def test_staff_record_deliveries_without_seeing_money(client, user_in_role):
     service = ServiceFactory()
     response = client.post(
         "/deliveries/new/",
-        {"service": service.pk, "client_organisation": OrganisationFactory().pk, "start_date": "2026-11-01",
-         "participants": "12", "price_agreed": "1.00"},
+        {
+            "service": service.pk,
+            "client_organisation": OrganisationFactory().pk,
+            "start_date": "2026-11-01",
+            "participants": "12",
+            "price_agreed": "1.00",
+        },
     )
     assert response.status_code == 302
     assert ServiceDelivery.objects.latest("id").price_agreed is None  # the field was not theirs to set
@@ -93,7 +100,9 @@ def test_staff_record_deliveries_without_seeing_money(client, user_in_role):
 
 # Row locks are PostgreSQL's; the in-memory SQLite test database locks whole tables at once
 # (CI runs this file on both, so this test runs on every PostgreSQL pass).
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent issuing needs row locks (PostgreSQL)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="concurrent issuing needs row locks (PostgreSQL)"
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_managers_issuing_at_once_get_consecutive_numbers():
     drafts = [InvoiceLineFactory().invoice for _ in range(6)]
@@ -127,3 +136,27 @@ def test_invoice_and_delivery_lists_run_the_same_queries_whatever_their_length(
         assert manager_client.get("/invoices/").status_code == 200
     with django_assert_max_num_queries(10):
         assert manager_client.get("/deliveries/").status_code == 200
+
+
+def test_an_invoiced_delivery_links_to_its_invoice_instead_of_offering_another(manager_client):
+    delivery = ServiceDeliveryFactory()
+    manager_client.post(f"/deliveries/{delivery.pk}/invoice/")
+    invoice = Invoice.objects.get()
+    page = manager_client.get("/deliveries/").content.decode()
+    assert f'href="/invoices/{invoice.pk}/"' in page
+    assert f'action="/deliveries/{delivery.pk}/invoice/"' not in page
+
+
+def test_a_paid_invoice_offers_no_cancellation(manager_client):
+    invoice = invoice_issue(invoice=InvoiceLineFactory(unit_price=Decimal("100.00"), vat_rate=0).invoice)
+    assert (
+        f'action="/invoices/{invoice.pk}/cancel/"'
+        in manager_client.get(f"/invoices/{invoice.pk}/").content.decode()
+    )
+    manager_client.post(
+        f"/invoices/{invoice.pk}/payments/", {"amount": "40.00", "paid_on": "2026-11-20", "method": "bank"}
+    )
+    assert (
+        f'action="/invoices/{invoice.pk}/cancel/"'
+        not in manager_client.get(f"/invoices/{invoice.pk}/").content.decode()
+    )
