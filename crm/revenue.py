@@ -19,6 +19,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
+    Q,
     Subquery,
     Sum,
     Value,
@@ -180,7 +181,9 @@ def _invoices_owed():
         output_field=MONEY,
     )
     return (
-        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, number__isnull=False, credit_note__isnull=True)
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, number__isnull=False)
+        # Only an issued credit note cancels; a draft one leaves the invoice owed.
+        .filter(Q(credit_note__isnull=True) | Q(credit_note__number__isnull=True))
         .annotate(owed=ExpressionWrapper(Coalesce(total, ZERO) - Coalesce(paid, ZERO), output_field=MONEY))
         # Half a tetri, not zero: SQLite adds money as floats, so a paid invoice may owe 1e-14.
         .filter(owed__gte=HALF_TETRI)

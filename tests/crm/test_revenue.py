@@ -142,3 +142,10 @@ def test_each_chart_carries_the_figures_of_its_table(client, user_in_role):
     assert "vendor/chart.js/chart.umd.min.js" in page and "js/revenue-charts.js" in page
     assert '"type": "doughnut"' in page and '"data": ["118.00"]' in page
     assert "onclick" not in page and "style=" not in page  # no inline script or style for the CSP
+
+
+def test_a_draft_credit_note_leaves_its_invoice_owed():
+    today = date(2026, 11, 25)
+    invoice = _issued("100.00", "0.00", today - timedelta(days=20))
+    Invoice.objects.create(kind=Invoice.Kind.CREDIT_NOTE, cancels=invoice, due_on=today)
+    assert revenue.receivables_aging(today)[1]["amount"] == Decimal("100.00")
