@@ -10,7 +10,7 @@ MANAGER = "manager"
 STAFF = "staff"
 PARTNER = "partner"
 GROUP_ROLES = (STAFF, MANAGER, PARTNER)
-APPS_WITH_RULES = ("network", "crm", "notifications")
+APPS_WITH_RULES = ("network", "crm", "notifications", "api")
 
 
 def role_of(user) -> str | None:

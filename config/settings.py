@@ -58,12 +58,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "simple_history",
     "phonenumber_field",
     "network",
     "crm",
     "notifications",
+    "api",
 ]
 
 MIDDLEWARE = [

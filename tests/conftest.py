@@ -8,7 +8,13 @@ def user_in_role(db):
     """Make a user in a role: user_in_role("partner")."""
 
     def make(role, **kwargs):
-        return UserFactory(role=role, **kwargs)
+        user = UserFactory(role=role, **kwargs)
+        if role == "partner":
+            # A partner acts for one organisation; without an account they are only the public.
+            from tests.network.factories import PartnerAccountFactory
+
+            PartnerAccountFactory(user=user)
+        return user
 
     return make
 

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from crm import revenue_tables
 from crm.models import EngagementPlan, EngagementStep, ImportBatch
 from crm.services import invoice_issue
+from tests import permission_rows_api, permission_rows_network
 from tests.crm.factories import (
     AffiliationFactory,
     FollowUpFactory,
@@ -105,6 +106,11 @@ POSTS = {
     "/follow-ups/{follow_up}/reassign/": ({"assignee": "{staff}"}, ACTED),
 }
 
+# Each area keeps its own rows; a row for a URL already above replaces it.
+for rows in (permission_rows_network, permission_rows_api):
+    MATRIX.update(rows.MATRIX_ROWS)
+    POSTS.update(rows.POST_ROWS)
+
 CASES = [(url, role, status) for url, row in MATRIX.items() for role, status in row.items()]
 
 
@@ -142,13 +148,14 @@ class _AnyNumber(dict):
 
 @pytest.fixture
 def objects(user_in_role):
-    staff = user_in_role("staff")
+    users = {role: user_in_role(role) for role in ROLES}
+    staff = users["staff"]
     follow_up = FollowUpFactory(assignee=staff)
     person = AffiliationFactory(organisation=follow_up.organisation).contact
     batch = ImportBatch.objects.create(kind="organisations", filename="x.csv", rows=[], created_by=staff)
     plan = EngagementPlan.objects.create(name="plan")
     EngagementStep.objects.create(plan=plan, offset_working_days=2, assignee=staff, text="call")
-    return {
+    base = {
         "organisation": follow_up.organisation_id,
         "person": person.pk,
         "follow_up": follow_up.pk,
@@ -160,13 +167,18 @@ def objects(user_in_role):
         "service": ServiceFactory().pk,
         "invoice": InvoiceLineFactory().invoice_id,
         "issued_invoice": invoice_issue(invoice=InvoiceLineFactory().invoice).pk,
+        "own_organisation": users["partner"].partner_account.organisation_id,
+        "users": users,
     }
+    for rows in (permission_rows_network, permission_rows_api):
+        base.update(rows.extra_objects(base))
+    return base
 
 
 @pytest.mark.parametrize(("url", "role", "status"), CASES)
 def test_role_gets_expected_status(client, user_in_role, objects, url, role, status):
     if role != ANONYMOUS:
-        client.force_login(user_in_role(role))
+        client.force_login(objects["users"][role])
     response = client.get(url.format(**objects))
     assert response.status_code == status
     if status == 302:
@@ -176,7 +188,7 @@ def test_role_gets_expected_status(client, user_in_role, objects, url, role, sta
 @pytest.mark.parametrize(("url", "role"), [(url, role) for url in POSTS for role in ALL])
 def test_role_posting_gets_expected_status(client, user_in_role, objects, url, role):
     if role != ANONYMOUS:
-        client.force_login(user_in_role(role))
+        client.force_login(objects["users"][role])
     payload, statuses = POSTS[url]
     data = {key: str(value).format(**objects) for key, value in payload.items()}
     response = client.post(url.format(**objects), data)

@@ -1,0 +1,3 @@
+"""/api/: the REST API, versioned under /api/v1/, with its OpenAPI schema and docs."""
+
+urlpatterns: list = []
