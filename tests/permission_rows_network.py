@@ -1,4 +1,4 @@
-"""Permission-matrix rows for the network pages and endpoints (merged by tests/test_permission_matrix.py).
+"""Permission-matrix rows for partnerships and partner accounts (merged by tests/test_permission_matrix.py).
 
 MATRIX_ROWS: {url: {role: status}} for GET; POST_ROWS: {url: (payload, {role: status})}.
 Placeholders such as {organisation} are filled from the objects fixture; extra_objects adds more.
