@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from crm.models import Affiliation, Organisation, Visibility
 from crm.permissions import is_centre_staff
+from network.models import Municipality, Region
 from network.permissions import partner_organisation_id
 
 SECTIONS = ("profile", "contact_details", "themes", "people")
@@ -138,6 +139,11 @@ class Entry:
     sharing: dict = field(default_factory=dict)
 
     @property
+    def legal_form_short(self) -> str:
+        """ა(ა)იპ, შპს…: the abbreviation every Georgian reader knows."""
+        return self.legal_form_label.split(" — ")[0]
+
+    @property
     def sections(self) -> list[str]:
         shown = ["profile"]
         shown += [name for name in ("contact_details", "themes", "people") if getattr(self, name) is not None]
@@ -204,3 +210,31 @@ def entry_for(user, pk: int) -> Entry | None:
     viewer = Viewer.of(user)
     organisation = organisations_for(viewer).filter(pk=pk).first()
     return entry(organisation, viewer) if organisation else None
+
+
+def home_region() -> Region | None:
+    """Imereti, where the centre works: the coverage page opens on it."""
+    return Region.objects.filter(name_en="Imereti").first()
+
+
+def coverage(viewer: Viewer, region: Region | None) -> list[dict]:
+    """Each municipality of `region` with how many organisations of the viewer's directory
+    are registered there, zeros included: the gaps are the point of the page."""
+    if region is None:
+        return []
+    counts = dict(
+        Organisation.objects.filter(is_active=True, municipality__region=region)
+        .filter(viewer.section_visible("profile"))
+        .values("municipality")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("municipality", "count")
+    )
+    return [
+        {"municipality": municipality, "count": counts.get(municipality.pk, 0)}
+        for municipality in Municipality.objects.filter(region=region).order_by("name_ka")
+    ]
+
+
+def own_organisation(pk: int) -> Organisation:
+    return Organisation.objects.prefetch_related("themes", "target_groups").get(pk=pk)
