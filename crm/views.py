@@ -27,6 +27,7 @@ from crm.merge import organisation_merge
 from crm.models import Contact, FollowUp, ImportBatch, Organisation
 from crm.paging import page_of, query_without_page
 from crm.permissions import can_merge_organisations, centre_staff_required, is_centre_staff
+from network.permissions import partner_organisation_id
 
 LIST_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 25
@@ -39,6 +40,8 @@ def home(request):
         context["follow_ups_due"] = selectors.follow_ups_due_for(request.user)[:20]
         context["recent_interactions"] = selectors.recent_interactions()
         context["coverage"] = selectors.imereti_coverage()
+    else:
+        context["own_organisation_id"] = partner_organisation_id(request.user)
     return render(request, "crm/home.html", context)
 
 
