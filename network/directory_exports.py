@@ -220,9 +220,8 @@ def organisation_vcard(entry: Entry) -> str:
         municipality = _escape(entry.municipality.name) if entry.municipality else ""
         region = _escape(str(entry.region or ""))
         # ADR's seven parts: PO box; extended; street; locality; region; postal code; country.
-        address = (
-            f";;{_escape(entry.contact_details['address'])};{municipality};{region};;{_escape(_('Georgia'))}"
-        )
+        country = _escape(_("Georgia"))
+        address = f";;{_escape(entry.contact_details['address'])};{municipality};{region};;{country}"
         properties += [
             (
                 "TEL;TYPE=work;VALUE=uri",
