@@ -17,5 +17,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("", include("network.urls")),
+    path("", include("notifications.urls")),
     path("", include("crm.urls")),
 ]

@@ -9,7 +9,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from crm import revenue_tables
 from crm.models import EngagementPlan, EngagementStep, ImportBatch
 from crm.services import invoice_issue
-from tests import permission_rows_api, permission_rows_directory, permission_rows_network
+from tests import (
+    permission_rows_api,
+    permission_rows_directory,
+    permission_rows_network,
+    permission_rows_notifications,
+)
 from tests.crm.factories import (
     AffiliationFactory,
     FollowUpFactory,
@@ -107,7 +112,8 @@ POSTS = {
 }
 
 # Each area keeps its own rows; a row for a URL already above replaces it.
-for rows in (permission_rows_network, permission_rows_directory, permission_rows_api):
+AREAS = (permission_rows_network, permission_rows_directory, permission_rows_api, permission_rows_notifications)
+for rows in AREAS:
     MATRIX.update(rows.MATRIX_ROWS)
     POSTS.update(rows.POST_ROWS)
 
@@ -170,7 +176,7 @@ def objects(user_in_role):
         "own_organisation": users["partner"].partner_account.organisation_id,
         "users": users,
     }
-    for rows in (permission_rows_network, permission_rows_directory, permission_rows_api):
+    for rows in AREAS:
         base.update(rows.extra_objects(base))
     return base
 

@@ -1,0 +1,3 @@
+"""Newsletters and mail: campaigns, lists, public subscribe and unsubscribe, the mail webhook."""
+
+urlpatterns: list = []
