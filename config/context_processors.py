@@ -1,6 +1,7 @@
 """What every template may ask about the user's role; the rules stay in permissions.py."""
 
 from crm.permissions import can_merge_organisations, can_see_money, is_centre_staff
+from network.permissions import can_list_partnerships, partner_organisation_id
 
 
 def roles(request):
@@ -10,4 +11,6 @@ def roles(request):
         "is_centre_staff": lambda: is_centre_staff(user),
         "can_see_money": lambda: can_see_money(user),
         "can_merge_organisations": lambda: can_merge_organisations(user),
+        "can_list_partnerships": lambda: can_list_partnerships(user),
+        "acts_for_organisation": lambda: partner_organisation_id(user),
     }

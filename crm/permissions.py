@@ -6,6 +6,7 @@ interactions, notes, follow-ups, invoices, payments or people who did not consen
 
 from __future__ import annotations
 
+from config.access import pages_for
 from config.roles import ADMIN, MANAGER, PARTNER, STAFF, role_of
 from network.permissions import partner_organisation_id
 
@@ -73,28 +74,7 @@ def can_see_contact_in_directory(contact) -> bool:
     return contact.directory_consent
 
 
-def _pages_for(rule):
-    """A view decorator: anonymous users log in first; users the rule refuses get 403."""
-    from functools import wraps
-
-    from django.contrib.auth.views import redirect_to_login
-    from django.core.exceptions import PermissionDenied
-
-    def decorator(view):
-        @wraps(view)
-        def guarded(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not rule(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return guarded
-
-    return decorator
-
-
 #: Pages for the centre's people.
-centre_staff_required = _pages_for(is_centre_staff)
+centre_staff_required = pages_for(is_centre_staff)
 #: Pages with prices, invoices, payments or revenue.
-money_required = _pages_for(can_see_money)
+money_required = pages_for(can_see_money)

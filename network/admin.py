@@ -23,7 +23,7 @@ class PartnershipAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "status", "start_date", "end_date"]
     list_filter = ["kind", "status", "regions"]
     search_fields = ["name", "organisations__search_key"]
-    autocomplete_fields = ["organisations"]
+    autocomplete_fields = ["organisations", "people"]
     filter_horizontal = ["regions"]
 
 
@@ -35,3 +35,18 @@ class PartnerAccountAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "organisation__search_key"]
     autocomplete_fields = ["organisation"]
     raw_id_fields = ["user"]
+
+
+@admin.register(models.PartnerInvitation)
+class PartnerInvitationAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
+    """For looking up what happened to an invitation. Staff invite and revoke on /partners/,
+    where the mail is sent and the rules are kept; so nothing here is editable."""
+
+    list_display = ["email", "organisation", "created_at", "sent_at", "accepted_at", "revoked_at"]
+    list_filter = ["accepted_at", "revoked_at"]
+    list_select_related = ["organisation"]
+    search_fields = ["email", "organisation__search_key"]
+    readonly_fields = [field.name for field in models.PartnerInvitation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -55,9 +59,7 @@ class Municipality(BilingualName):
         ordering = ["region__code", "name_en"]
         verbose_name = _("municipality")
         verbose_name_plural = _("municipalities")
-        constraints = [
-            models.UniqueConstraint(fields=["region", "name_en"], name="municipality_unique_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["region", "name_en"], name="municipality_unique_name")]
 
 
 class Partnership(models.Model):
@@ -78,9 +80,7 @@ class Partnership(models.Model):
 
     name = models.CharField(_("name"), max_length=255)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
-    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     organisations = models.ManyToManyField(
         "crm.Organisation", related_name="partnerships", verbose_name=_("organisations")
     )
@@ -91,6 +91,9 @@ class Partnership(models.Model):
     end_date = models.DateField(_("end date"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
     links = models.TextField(_("documents and links"), blank=True)
+    people = models.ManyToManyField(
+        "crm.Contact", blank=True, related_name="partnerships", verbose_name=_("people involved")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -133,9 +136,7 @@ class PartnerAccount(models.Model):
         related_name="partner_accounts",
         verbose_name=_("organisation"),
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
-    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -148,3 +149,93 @@ class PartnerAccount(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE and self.user.is_active
+
+
+def invitation_max_age() -> timedelta:
+    """How long an invitation link works; PARTNER_INVITATION_MAX_AGE in settings overrides it."""
+    return getattr(settings, "PARTNER_INVITATION_MAX_AGE", timedelta(days=7))
+
+
+class PartnerInvitation(models.Model):
+    """An invitation, by email, to act for a partner organisation.
+
+    The row is what makes the signed link single-use: a link works only while its invitation
+    is neither accepted nor revoked, and only until it expires. Its state is derived from
+    these dates, never typed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        EXPIRED = "expired", _("expired")
+        ACCEPTED = "accepted", _("accepted")
+        REVOKED = "revoked", _("revoked")
+
+    organisation = models.ForeignKey(
+        "crm.Organisation",
+        on_delete=models.CASCADE,
+        related_name="partner_invitations",
+        verbose_name=_("organisation"),
+    )
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    account = models.OneToOneField(
+        PartnerAccount,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation",
+        verbose_name=_("partner account"),
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("partner invitation")
+        verbose_name_plural = _("partner invitations")
+        constraints = [
+            # Two open invitations to one address would give one person two links to two
+            # organisations; the service revokes an expired one before inviting again.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="partner_invitation_one_open_per_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="partner_invitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.created_at + invitation_max_age()
+
+    def status_on(self, now: datetime | None = None) -> str:
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if (now or timezone.now()) >= self.expires_at:
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    @property
+    def status(self) -> str:
+        return self.status_on()
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label

@@ -41,3 +41,14 @@ def partner_organisation_id(user) -> int | None:
     if account is None or not account.is_active:
         return None
     return account.organisation_id
+
+
+def can_edit_partnerships(user) -> bool:
+    """The centre keeps the record of partnerships; partners only read theirs."""
+    return role_of(user) in (ADMIN, MANAGER, STAFF)
+
+
+def can_list_partnerships(user) -> bool:
+    """Centre staff, and partners with an active account (a suspended one sees what the public sees,
+    and the public sees no partnerships)."""
+    return can_edit_partnerships(user) or partner_organisation_id(user) is not None
