@@ -108,7 +108,7 @@ class PartnerInviteForm(forms.Form):
         label=_("organisation"), queryset=Organisation.objects.none(), widget=PickerWidget(multiple=False)
     )
     email = forms.EmailField(label=_("email"))
-    name = forms.CharField(label=_("name"), max_length=200, required=False)
+    name = forms.CharField(label=_("full name"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
