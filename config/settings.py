@@ -239,14 +239,72 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 PHONENUMBER_DEFAULT_REGION = "GE"
 PHONENUMBER_DB_FORMAT = "E164"
 
+# The REST API (api/): tokens or the browser's session, the same rules as the pages, JSON only
+# (the documentation page is /api/docs/). Token authentication comes first so that a request
+# without credentials is told 401 and how to authenticate, not 403.
+_THROTTLE_RATE = r"^[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)$"
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate such as 60/minute; a typo fails at start, not on the first request."""
+    import re
+
+    rate = env.str(name, default=default).strip()
+    if not re.match(_THROTTLE_RATE, rate):
+        raise ImproperlyConfigured(f"{name}={rate!r} is not a rate (use e.g. 60/minute).")
+    return rate
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
     "PAGE_SIZE": 50,
+    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
+    "DEFAULT_VERSION": "v1",
+    "ALLOWED_VERSIONS": ["v1"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("API_THROTTLE_ANON", default="60/minute"),
+        "user": env_rate("API_THROTTLE_USER", default="1000/minute"),
+    },
+    # Anonymous callers are counted by address: REMOTE_ADDR unless Kavshiri runs behind that
+    # many reverse proxies, whose X-Forwarded-For is then trusted (never a client's own).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": _("Kavshiri API"),
+    "DESCRIPTION": _(
+        "The CRM and partner network of the Kutaisi civil-society resource centre, read-only. "
+        "Authenticate with `Authorization: Token <secret>` (or `Bearer <secret>`); create tokens "
+        "at /api/tokens/. Every endpoint answers with what the same person may see in the browser."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Swagger UI from drf-spectacular-sidecar's static files: offices with poor connections
+    # and offline installations have no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The schema describes every endpoint to everyone; what each caller gets is decided per request.
+    "SERVE_PUBLIC": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # One name for a choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "VisibilityEnum": "crm.models.Visibility",
+        "LanguageEnum": "crm.models.Contact.Language",
+    },
 }
 
 # Production hardening, on whenever DEBUG is off (behind a TLS-terminating proxy).

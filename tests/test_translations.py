@@ -12,7 +12,7 @@ from config.georgian_text import contains_mtavruli
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale/ka/LC_MESSAGES/django.po"
 MO = ROOT / "locale/ka/LC_MESSAGES/django.mo"
-APPS = ["config", "crm", "network", "notifications"]
+APPS = ["config", "crm", "network", "notifications", "api"]
 TEMPLATE_DIRS = [ROOT / "templates", *(ROOT / app / "templates" for app in APPS)]
 TRANSLATE_TAG = re.compile(r"""{%\s*translate\s+(["'])(.+?)\1""")
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy"}
