@@ -263,10 +263,8 @@ def raw_year_totals(years: list[int]) -> list[dict]:
 
 def raw_dashboard(*, period: Period, today: date) -> dict:
     """The whole dashboard, keyed as crm.revenue.dashboard() keys it, from the queries above."""
-    this_year, last_year = raw_year_totals([today.year, today.year - 1])
     return {
-        "this_year": this_year,
-        "last_year": last_year,
+        "years": raw_year_totals([today.year - 1, today.year]),
         "invoiced_by_month": raw_invoiced_by_month(period),
         "received_by_month": raw_received_by_month(period),
         "by_quarter": raw_by_quarter(period),
@@ -339,7 +337,7 @@ def figures(*, period: Period, today: date) -> list[Figure]:
         ),
         Figure(
             "year totals (this, last)",
-            lambda: [revenue.year_totals(year) for year in years],
+            lambda: revenue.year_totals(years),
             lambda: raw_year_totals(years),
         ),
         Figure(

@@ -70,7 +70,7 @@ def _quarter(day: date) -> str:
 
 
 def _year_on_year(period: revenue.Period, today: date) -> Table:
-    years = [revenue.year_totals(today.year - 1), revenue.year_totals(today.year)]
+    years = revenue.year_totals([today.year - 1, today.year])
     return Table(
         _("This year against last year"),
         (Column(_("year")), Column(_("invoiced"), "money"), Column(_("received"), "money")),
