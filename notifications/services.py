@@ -1,0 +1,661 @@
+"""Writes of the newsletter side: consent, campaigns and their send.
+
+The send, from start to finish:
+1. `campaign_start` freezes the audience in one transaction: one Delivery row per recipient,
+   with address, language and Message-ID fixed now. After commit, a task fans the rows out to
+   batch tasks in pages of ids; tasks carry ids only.
+2. `campaign_send_batch` sends a page over one connection. Per message: take a token from the
+   global rate limit, claim the row (pending → sending, only if still pending and the campaign
+   still sending), check consent again, send, mark it sent. Failures are recorded per message:
+   temporary ones wait for a later attempt, permanent ones fail and suppress the address, and
+   too many in a row pause the campaign.
+3. `newsletter_tick` (Celery beat, every minute) starts scheduled campaigns, deals with rows a
+   dead worker left `sending` (re-sent with the same Message-ID, or held for a person), hands
+   out rows due for a retry, and, once a campaign has gone quiet, rows whose task was lost;
+   and closes campaigns with nothing left to send.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import Contact
+from notifications import conf, mail, selectors
+from notifications.models import Campaign, Delivery, MailingList, Subscription, Suppression
+from notifications.ratelimit import RateLimiter, next_day_start
+
+logger = logging.getLogger(__name__)
+Status = Delivery.Status
+
+
+class CampaignError(Exception):
+    """A campaign cannot do what was asked in the state it is in; the message says why."""
+
+
+# Consent --------------------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+@transaction.atomic
+def subscription_add_by_staff(
+    *, mailing_list: MailingList, contact: Contact, language: str, reason: str, source: str = "staff", by
+) -> Subscription:
+    """Subscribe someone on their word given to staff (or an import), with the reason kept."""
+    if not contact.email:
+        raise CampaignError(_("This person has no email address."))
+    now = timezone.now()
+    subscription, _created = Subscription.objects.select_for_update().get_or_create(
+        contact=contact, mailing_list=mailing_list, defaults={"language": language}
+    )
+    subscription.status = Subscription.Status.SUBSCRIBED
+    subscription.language = language
+    subscription.consent_source = source
+    subscription.consent_given_at = now
+    subscription.consent_note = reason
+    subscription.added_by = by
+    subscription.unsubscribed_at = None
+    subscription.save()
+    logger.info("Subscription %s added by user %s (%s)", subscription.pk, getattr(by, "pk", None), source)
+    return subscription
+
+
+@transaction.atomic
+def subscription_request(
+    *, mailing_list: MailingList, email: str, first_name: str = "", last_name: str = "", language: str = "ka"
+) -> Subscription | None:
+    """The public form: record a pending subscription and mail a confirmation link.
+
+    Returns None when nothing is mailed (already subscribed, or an address that bounced or
+    complained); the page says the same either way, so the form tells no one who is subscribed.
+    """
+    email = normalise_email(email)
+    blocked = Suppression.objects.filter(
+        email=email, reason__in=[Suppression.Reason.BOUNCED, Suppression.Reason.COMPLAINED]
+    )
+    if blocked.exists():
+        return None
+    contact = Contact.objects.filter(email__iexact=email).order_by("pk").first()
+    if contact is None:
+        contact = Contact.objects.create(
+            first_name=first_name or email.split("@")[0],
+            last_name=last_name,
+            email=email,
+            preferred_language=language,
+        )
+    subscription, _created = Subscription.objects.select_for_update().get_or_create(
+        contact=contact, mailing_list=mailing_list, defaults={"language": language}
+    )
+    if subscription.status == Subscription.Status.SUBSCRIBED:
+        return None
+    subscription.status = Subscription.Status.PENDING
+    subscription.language = language
+    subscription.save(update_fields=["status", "language", "updated_at"])
+    _after_commit("send_subscription_confirmation", subscription.pk)
+    return subscription
+
+
+def subscription_confirmation_send(*, subscription_id: int) -> bool:
+    """Mail the confirmation link of a subscription still waiting for it."""
+    from django.core.mail import mailers
+
+    subscription = (
+        Subscription.objects.select_related("contact", "mailing_list")
+        .filter(pk=subscription_id, status=Subscription.Status.PENDING)
+        .first()
+    )
+    if subscription is None:
+        return False
+    message = mail.confirmation_message(
+        subscription=subscription, token=mail.confirmation_token(subscription.pk)
+    )
+    mailers.default.send_messages([message])
+    return True
+
+
+@transaction.atomic
+def subscription_confirm(*, subscription_id: int) -> Subscription:
+    """Confirm a double opt-in: consent recorded as given through the form, now.
+
+    Idempotent. Confirming is a new, explicit consent, so it lifts an earlier "no mail at all"
+    for the address; a bounce or complaint stays.
+    """
+    subscription = Subscription.objects.select_for_update().select_related("contact").get(pk=subscription_id)
+    if subscription.status in (Subscription.Status.PENDING, Subscription.Status.UNSUBSCRIBED):
+        subscription.status = Subscription.Status.SUBSCRIBED
+        subscription.consent_source = "form"
+        subscription.consent_given_at = timezone.now()
+        subscription.consent_note = ""
+        subscription.unsubscribed_at = None
+        subscription.save()
+        Suppression.objects.filter(
+            email=normalise_email(subscription.contact.email), reason=Suppression.Reason.STOPPED
+        ).delete()
+        logger.info("Subscription %s confirmed", subscription.pk)
+    return subscription
+
+
+@transaction.atomic
+def unsubscribe(*, delivery_id: int, everything: bool) -> Delivery:
+    """Unsubscribe the recipient of a delivery. Idempotent: a second click changes nothing.
+
+    From this campaign's lists (and, if they were reached through a segment, from newsletters
+    by consent); or, with `everything`, from all mail: every list, consent withdrawn, and the
+    address suppressed so that no other record of the same address is mailed either.
+    """
+    delivery = Delivery.objects.select_related("campaign", "contact").get(pk=delivery_id)
+    contact = delivery.contact
+    subscriptions = Subscription.objects.filter(
+        contact=contact, status__in=[Subscription.Status.SUBSCRIBED, Subscription.Status.PENDING]
+    )
+    if not everything:
+        subscriptions = subscriptions.filter(mailing_list__in=delivery.campaign.mailing_lists.all())
+    subscriptions.update(status=Subscription.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
+    if (everything or delivery.via_segment) and contact.newsletter_consent:
+        contact.newsletter_consent = False
+        contact.save(update_fields=["newsletter_consent"])
+    if everything:
+        address_suppress(email=delivery.email, reason=Suppression.Reason.STOPPED, delivery=delivery)
+    logger.info("Delivery %s: unsubscribed (%s)", delivery.pk, "everything" if everything else "lists")
+    return delivery
+
+
+_SUBSCRIPTION_STATUS_FOR = {
+    Suppression.Reason.BOUNCED: Subscription.Status.BOUNCED,
+    Suppression.Reason.COMPLAINED: Subscription.Status.COMPLAINED,
+    Suppression.Reason.STOPPED: Subscription.Status.UNSUBSCRIBED,
+}
+
+
+@transaction.atomic
+def address_suppress(
+    *, email: str, reason: str, note: str = "", delivery: Delivery | None = None
+) -> Suppression:
+    """Stop all mail to an address (a bounce, a complaint, or the person's wish). Idempotent;
+    a complaint outranks whatever was recorded before, since it is the one that hurts."""
+    email = normalise_email(email)
+    suppression, created = Suppression.objects.get_or_create(
+        email=email, defaults={"reason": reason, "note": note[:500], "delivery": delivery}
+    )
+    if not created and reason == Suppression.Reason.COMPLAINED and suppression.reason != reason:
+        suppression.reason = reason
+        suppression.save(update_fields=["reason"])
+    Subscription.objects.filter(
+        contact__email__iexact=email, status__in=[Subscription.Status.SUBSCRIBED, Subscription.Status.PENDING]
+    ).update(status=_SUBSCRIPTION_STATUS_FOR[reason], unsubscribed_at=timezone.now())
+    return suppression
+
+
+# Campaigns ------------------------------------------------------------------------------------
+
+
+def _locked_error() -> CampaignError:
+    return CampaignError(_("Only a draft can be changed. This campaign has been scheduled or sent."))
+
+
+@transaction.atomic
+def campaign_save(*, form, by) -> Campaign:
+    """Save a validated CampaignForm; only a draft may be changed."""
+    campaign = form.instance
+    if campaign.pk and not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).exists():
+        raise _locked_error()
+    if not campaign.pk:
+        campaign.created_by = by
+    return form.save()
+
+
+def _check_ready(campaign: Campaign) -> None:
+    if not campaign.languages:
+        raise CampaignError(_("Write a subject and a text in at least one language."))
+    if not campaign.mailing_lists.exists() and not campaign.segments.exists():
+        raise CampaignError(_("Choose at least one mailing list or segment."))
+
+
+@transaction.atomic
+def campaign_schedule(*, campaign: Campaign, at: datetime) -> Campaign:
+    """Schedule a draft; the audience is frozen when it starts, not now."""
+    _check_ready(campaign)
+    if at <= timezone.now():
+        raise CampaignError(_("Choose a time in the future."))
+    moved = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
+        status=Campaign.Status.SCHEDULED, scheduled_at=at
+    )
+    if not moved:
+        raise _locked_error()
+    campaign.refresh_from_db()
+    return campaign
+
+
+@transaction.atomic
+def campaign_unschedule(*, campaign: Campaign) -> Campaign:
+    moved = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SCHEDULED).update(
+        status=Campaign.Status.DRAFT, scheduled_at=None
+    )
+    if not moved:
+        raise CampaignError(_("This campaign is not scheduled."))
+    campaign.refresh_from_db()
+    return campaign
+
+
+def new_message_id(campaign_id: int) -> str:
+    return f"<{uuid.uuid4().hex}.c{campaign_id}@{conf.mail_domain()}>"
+
+
+@transaction.atomic
+def campaign_start(*, campaign_id: int) -> int:
+    """Start sending now: freeze the audience and hand it to the workers after commit.
+
+    Returns the number of recipients. The status change is a guarded update, so of two
+    simultaneous starts (two managers, or the tick and a manager) only one freezes.
+    """
+    campaign = Campaign.objects.get(pk=campaign_id)
+    _check_ready(campaign)
+    started = Campaign.objects.filter(
+        pk=campaign_id, status__in=[Campaign.Status.DRAFT, Campaign.Status.SCHEDULED]
+    ).update(status=Campaign.Status.SENDING, started_at=timezone.now(), consecutive_failures=0)
+    if not started:
+        raise CampaignError(_("This campaign has already been started."))
+    freeze_audience(campaign)
+    count = Delivery.objects.filter(campaign_id=campaign_id).count()
+    Campaign.objects.filter(pk=campaign_id).update(recipient_count=count)
+    _after_commit("fan_out_campaign", campaign_id)
+    logger.info("Campaign %s started: %s recipients", campaign_id, count)
+    return count
+
+
+def freeze_audience(campaign: Campaign) -> int:
+    """One Delivery per recipient, each with its Message-ID; returns how many were added.
+
+    Idempotent: people already frozen keep their row and Message-ID, and the unique constraint
+    on (campaign, person) refuses a second row even from a concurrent freeze."""
+    frozen = set(Delivery.objects.filter(campaign=campaign).values_list("contact_id", flat=True))
+    rows = [
+        Delivery(
+            campaign=campaign,
+            contact_id=recipient.contact_id,
+            email=recipient.email,
+            language=campaign.language_for(recipient.language),
+            via_segment=recipient.via_segment,
+            message_id=new_message_id(campaign.pk),
+        )
+        for recipient in selectors.campaign_audience(campaign)
+        if recipient.contact_id not in frozen
+    ]
+    Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
+def _due(campaign_id: int, now: datetime | None = None) -> QuerySet[Delivery]:
+    now = now or timezone.now()
+    return Delivery.objects.filter(campaign_id=campaign_id, status=Status.PENDING).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+
+
+def campaign_fan_out(
+    *,
+    campaign_id: int,
+    only_undispatched: bool = False,
+    redispatch_stale: bool = False,
+    id_range: tuple[int, int] | None = None,
+) -> int:
+    """Hand the campaign's due rows to batch tasks, a page of ids each (keyset paging, so the
+    cost per page does not grow with the campaign). Returns the number of tasks sent.
+
+    `only_undispatched` leaves out rows already handed to a task, which may still be queued;
+    with `redispatch_stale`, rows handed out long ago are handed out again (their task was
+    lost with a dead worker). `id_range` limits the hand-out to one batch's rows."""
+    rows = _due(campaign_id)
+    if id_range:
+        rows = rows.filter(pk__gte=id_range[0], pk__lte=id_range[1])
+    if only_undispatched:
+        waiting = Q(dispatched_at__isnull=True)
+        if redispatch_stale:
+            waiting |= Q(dispatched_at__lt=timezone.now() - timedelta(seconds=conf.redispatch_after()))
+        rows = rows.filter(waiting)
+    from notifications.tasks import send_campaign_batch
+
+    sent, after = 0, 0
+    while True:
+        ids = list(rows.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[: conf.batch_size()])
+        if not ids:
+            return sent
+        Delivery.objects.filter(pk__in=ids).update(dispatched_at=timezone.now())
+        send_campaign_batch.apply_async(args=[campaign_id, ids[0], ids[-1]], **queue_options())
+        sent += 1
+        after = ids[-1]
+
+
+@transaction.atomic
+def campaign_pause(*, campaign: Campaign, reason: str = "") -> bool:
+    """Stop claiming new messages; those already on the wire finish."""
+    return bool(
+        Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SENDING).update(
+            status=Campaign.Status.PAUSED, paused_reason=reason[:255]
+        )
+    )
+
+
+@transaction.atomic
+def campaign_resume(*, campaign: Campaign) -> bool:
+    """Go on from the ledger: whatever is still pending is handed out again."""
+    resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED).update(
+        status=Campaign.Status.SENDING, paused_reason="", consecutive_failures=0
+    )
+    if resumed:
+        _after_commit("fan_out_campaign", campaign.pk)
+    return bool(resumed)
+
+
+@transaction.atomic
+def campaign_cancel(*, campaign: Campaign) -> bool:
+    """Nothing more is sent; what was sent stays in the ledger."""
+    return bool(
+        Campaign.objects.filter(
+            pk=campaign.pk,
+            status__in=[Campaign.Status.SCHEDULED, Campaign.Status.SENDING, Campaign.Status.PAUSED],
+        ).update(status=Campaign.Status.CANCELLED, finished_at=timezone.now())
+    )
+
+
+@transaction.atomic
+def campaign_resolve_held(*, campaign: Campaign, resend: bool) -> int:
+    """A person decides on rows a dead worker left `sending` (policy `hold`): re-send them with
+    their Message-ID, or take them as sent. Returns the rows decided."""
+    stalled = selectors.stalled_deliveries(campaign)
+    if resend:
+        return _requeue(stalled)
+    return stalled.update(
+        status=Status.SENT, sent_at=timezone.now(), last_error=_("taken as sent by a person")
+    )
+
+
+def _requeue(rows: QuerySet[Delivery]) -> int:
+    return rows.update(
+        status=Status.PENDING,
+        next_attempt_at=None,
+        dispatched_at=None,
+        resent_after_stall=F("resent_after_stall") + 1,
+        last_error="in flight when its worker stopped; re-sent with the same Message-ID",
+    )
+
+
+def _finish_if_done(campaign_id: int) -> bool:
+    left = Delivery.objects.filter(campaign_id=campaign_id, status__in=[Status.PENDING, Status.SENDING])
+    if left.exists():
+        return False
+    return bool(
+        Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).update(
+            status=Campaign.Status.SENT, finished_at=timezone.now()
+        )
+    )
+
+
+def campaign_send_test(*, campaign_id: int, email: str) -> int:
+    """Send the campaign to one address, once per language it is written in, with a sample
+    person's merge fields; returns the messages sent."""
+    from django.core.mail import mailers
+
+    campaign = Campaign.objects.prefetch_related("mailing_lists").get(pk=campaign_id)
+    lists = list(campaign.mailing_lists.all())
+    sample = selectors.sample_recipient(campaign)
+    fields = mail.merge_fields_for(sample) if sample else mail.MergeFields()
+    messages = []
+    for language in campaign.languages:
+        rendered = mail.render_campaign(campaign, language)
+        rendered = mail.Rendered(
+            language, _("[test] %(subject)s") % {"subject": rendered.subject}, rendered.html, rendered.text
+        )
+        messages.append(
+            mail.campaign_message(
+                campaign=campaign,
+                lists=lists,
+                rendered=rendered,
+                fields=fields,
+                to=email,
+                message_id=new_message_id(campaign.pk),
+                token=mail.test_unsubscribe_token(),
+            )
+        )
+    with mailers.default as connection:
+        return connection.send_messages(messages)
+
+
+# The batch ------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    suppressed: int = 0
+    skipped: int = 0
+    paused: bool = False
+    continued: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+def campaign_send_batch(*, campaign_id: int, first_id: int, last_id: int) -> BatchResult:
+    """Send the due rows of one id range of a campaign. Safe to run twice, or alongside another
+    worker on the same range: each row is sent by whoever claims it, and by no one else."""
+    campaign = Campaign.objects.prefetch_related("mailing_lists").filter(pk=campaign_id).first()
+    if campaign is None or campaign.status != Campaign.Status.SENDING:
+        return BatchResult()
+    rows = list(_due(campaign_id).filter(pk__gte=first_id, pk__lte=last_id).order_by("pk"))
+    result = _Batch(campaign, rows).run()
+    if result.continued:
+        campaign_fan_out(campaign_id=campaign_id, id_range=(first_id, last_id))
+    _finish_if_done(campaign_id)
+    return result
+
+
+class _Batch:
+    """One batch: one connection, one rate limiter, a message at a time."""
+
+    def __init__(self, campaign: Campaign, rows: list[Delivery]):
+        from django.core.mail import mailers
+
+        self.campaign = campaign
+        self.rows = rows
+        self.lists = list(campaign.mailing_lists.all())
+        self.list_ids = [mailing_list.pk for mailing_list in self.lists]
+        self.fields = _merge_fields([row.contact_id for row in rows])
+        self.rendered: dict[str, mail.Rendered] = {}
+        self.limiter = RateLimiter()
+        self.outbox = mail.Outbox(mailers.default)
+        # Stop taking new rows well before the task's time limit; the rest go to a new task.
+        self.deadline = time.monotonic() + conf.task_time_limit() * 0.6
+        self.reset_breaker = True
+        self.result = BatchResult()
+
+    def run(self) -> BatchResult:
+        with self.outbox:
+            for index, row in enumerate(self.rows):
+                if not self._take_token(self.rows[index:]):
+                    break
+                if not self._claim(row):
+                    self.result.skipped += 1
+                    continue
+                self._send(row)
+                if self.result.paused:
+                    break
+        return self.result
+
+    def _take_token(self, remaining: list[Delivery]) -> bool:
+        decision = self.limiter.acquire(deadline=self.deadline)
+        if decision.allowed:
+            return True
+        if decision.day_exhausted:
+            # Today's quota is used up: these wait for tomorrow, and the tick hands them out.
+            Delivery.objects.filter(pk__in=[row.pk for row in remaining], status=Status.PENDING).update(
+                next_attempt_at=next_day_start(), dispatched_at=None
+            )
+            self.result.deferred += len(remaining)
+        else:
+            self.result.continued = True
+        return False
+
+    def _claim(self, row: Delivery) -> bool:
+        """pending → sending, atomically, and only while the campaign is sending. The campaign
+        is checked in a subquery, not a join, so that the update's own WHERE still tests the
+        row's status: PostgreSQL re-checks it when two workers race for the same row."""
+        now = timezone.now()
+        sending = Exists(Campaign.objects.filter(pk=OuterRef("campaign_id"), status=Campaign.Status.SENDING))
+        claimed = (
+            Delivery.objects.filter(pk=row.pk, status=Status.PENDING)
+            .filter(sending)
+            .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        )
+        row.attempts += 1
+        return claimed == 1
+
+    def _send(self, row: Delivery) -> None:
+        if not selectors.delivery_still_wanted(row, list_ids=self.list_ids):
+            Delivery.objects.filter(pk=row.pk).update(
+                status=Status.SUPPRESSED, last_error="no consent at send time"
+            )
+            self.result.suppressed += 1
+            return
+        try:
+            self.outbox.send(self._message(row))
+        except Exception as error:  # classified below: every failure is recorded on its row
+            self._failed(row, mail.classify(error))
+            return
+        Delivery.objects.filter(pk=row.pk).update(status=Status.SENT, sent_at=timezone.now(), last_error="")
+        self.result.sent += 1
+        self._breaker_ok()
+
+    def _message(self, row: Delivery):
+        if row.language not in self.rendered:
+            self.rendered[row.language] = mail.render_campaign(self.campaign, row.language)
+        return mail.campaign_message(
+            campaign=self.campaign,
+            lists=self.lists,
+            rendered=self.rendered[row.language],
+            fields=self.fields.get(row.contact_id, mail.MergeFields()),
+            to=row.email,
+            message_id=row.message_id,
+            token=mail.unsubscribe_token(row.pk),
+        )
+
+    def _failed(self, row: Delivery, error: mail.SendError) -> None:
+        self.result.errors.append(error.detail)
+        logger.warning("Delivery %s (%s): %s", row.pk, error.kind, error.detail)
+        if error.kind == mail.TEMPORARY and row.attempts <= len(conf.retry_delays()):
+            delay = conf.retry_delays()[row.attempts - 1]
+            Delivery.objects.filter(pk=row.pk).update(
+                status=Status.PENDING,
+                next_attempt_at=timezone.now() + timedelta(seconds=delay),
+                dispatched_at=None,
+                last_error=error.detail,
+            )
+            self.result.deferred += 1
+        else:
+            Delivery.objects.filter(pk=row.pk).update(status=Status.FAILED, last_error=error.detail)
+            self.result.failed += 1
+            if error.kind == mail.PERMANENT:
+                address_suppress(
+                    email=row.email, reason=Suppression.Reason.BOUNCED, note=error.detail, delivery=row
+                )
+        self._breaker_failed()
+
+    def _breaker_ok(self) -> None:
+        # Reset the shared count on the batch's first success and after each failure seen
+        # here: one write per batch, not per message, in the common case of no failures.
+        if self.reset_breaker:
+            Campaign.objects.filter(pk=self.campaign.pk, consecutive_failures__gt=0).update(
+                consecutive_failures=0
+            )
+            self.reset_breaker = False
+
+    def _breaker_failed(self) -> None:
+        self.reset_breaker = True
+        Campaign.objects.filter(pk=self.campaign.pk).update(
+            consecutive_failures=F("consecutive_failures") + 1
+        )
+        failures = Campaign.objects.values_list("consecutive_failures", flat=True).get(pk=self.campaign.pk)
+        if failures >= conf.breaker_threshold():
+            reason = _("%(count)s failures in a row; the last: %(error)s") % {
+                "count": failures,
+                "error": self.result.errors[-1],
+            }
+            if campaign_pause(campaign=self.campaign, reason=reason):
+                logger.error("Campaign %s paused by the circuit breaker: %s", self.campaign.pk, reason)
+            self.result.paused = True
+
+
+def _merge_fields(contact_ids: list[int]) -> dict[int, mail.MergeFields]:
+    people = Contact.objects.filter(pk__in=contact_ids).prefetch_related("affiliations__organisation")
+    return {person.pk: mail.merge_fields_for(person) for person in people}
+
+
+# The periodic task ----------------------------------------------------------------------------
+
+
+@dataclass
+class TickResult:
+    started: list[int] = field(default_factory=list)
+    requeued: int = 0
+    held: int = 0
+    dispatched: int = 0
+    finished: list[int] = field(default_factory=list)
+
+
+def newsletter_tick() -> TickResult:
+    """Every minute: start what is due, recover what dead workers left, hand out what nobody
+    is working on, close what is done. Each step is idempotent, so two ticks overlapping (or a
+    tick redelivered by the broker) do no harm."""
+    result = TickResult()
+    due = Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=timezone.now())
+    for campaign_id in due.values_list("pk", flat=True):
+        try:
+            campaign_start(campaign_id=campaign_id)
+            result.started.append(campaign_id)
+        except CampaignError as refused:
+            logger.warning("Scheduled campaign %s not started: %s", campaign_id, refused)
+    for campaign in Campaign.objects.filter(status=Campaign.Status.SENDING):
+        stalled = selectors.stalled_deliveries(campaign)
+        if conf.inflight_policy() == conf.RESEND:
+            result.requeued += _requeue(stalled)
+        else:
+            result.held += stalled.count()
+        result.dispatched += campaign_fan_out(
+            campaign_id=campaign.pk, only_undispatched=True, redispatch_stale=not _recently_active(campaign)
+        )
+        if _finish_if_done(campaign.pk):
+            result.finished.append(campaign.pk)
+    return result
+
+
+def _recently_active(campaign: Campaign) -> bool:
+    """Someone claimed one of its rows lately: its queued tasks are being worked through, and
+    handing their rows out again would only queue duplicates. A campaign whose tasks were lost
+    with a dead worker goes quiet, and then they are handed out again."""
+    since = timezone.now() - timedelta(seconds=conf.redispatch_after())
+    return Delivery.objects.filter(campaign=campaign, claimed_at__gte=since).exists()
+
+
+def _after_commit(task_name: str, *args) -> None:
+    """Send a task once the transaction commits, so that the worker finds the rows, and no
+    task is sent for a transaction that rolled back."""
+    from notifications import tasks  # the task module imports this one
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task.apply_async(args=list(args), **queue_options()))
+
+
+def queue_options() -> dict:
+    queue = conf.celery_queue()
+    return {"queue": queue} if queue else {}
