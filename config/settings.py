@@ -204,7 +204,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+    # A task not acknowledged within the visibility timeout is delivered again: keep it well
+    # above every task's time limit (CELERY_TASK_TIME_LIMIT, NEWSLETTER_TASK_TIME_LIMIT).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5, "visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -214,13 +216,24 @@ CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# One task at a time per worker process: a killed worker loses at most the batch in its hands.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     # Monday morning, Tbilisi time (CELERY_TIMEZONE), when the week's calls are planned.
     "remind-overdue-invoices": {
         "task": "crm.tasks.remind_overdue_invoices",
         "schedule": crontab(minute=0, hour=9, day_of_week="monday"),
     },
+    # Starts scheduled campaigns, recovers messages a stopped worker left, closes finished ones.
+    "newsletter-tick": {"task": "notifications.tasks.newsletter_tick", "schedule": 60.0},
 }
+
+# Newsletters (notifications/conf.py has the defaults and what each means).
+NEWSLETTER_RATE_PER_SECOND = env.float("NEWSLETTER_RATE_PER_SECOND", default=10)
+NEWSLETTER_RATE_PER_DAY = env.int("NEWSLETTER_RATE_PER_DAY", default=10_000)
+# What to do with a message a stopped worker was sending: "resend" (same Message-ID) or "hold".
+NEWSLETTER_INFLIGHT_POLICY = env.str("NEWSLETTER_INFLIGHT_POLICY", default="resend")
+NEWSLETTER_UNSUBSCRIBE_MAILTO = env.str("NEWSLETTER_UNSUBSCRIBE_MAILTO", default="")
 
 # The centre itself: it issues invoices and is the hub of the partner network.
 CENTRE_NAME = env("CENTRE_NAME", default="Kutaisi Civil Society Resource Centre")
