@@ -233,6 +233,10 @@ class Delivery(models.Model):
         FAILED = "failed", _("failed")
         SUPPRESSED = "suppressed", _("not sent (no consent)")
 
+    class Report(models.TextChoices):
+        BOUNCED = "bounced", _("bounced")
+        COMPLAINED = "complained", _("complained (marked as spam)")
+
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("campaign")
     )
@@ -253,6 +257,11 @@ class Delivery(models.Model):
     dispatched_at = models.DateTimeField(_("handed to a worker at"), null=True, blank=True)
     resent_after_stall = models.PositiveSmallIntegerField(_("re-sent after a stopped worker"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    # What the mail provider reported after the send; `status` stays what the pipeline did.
+    reported = models.CharField(
+        _("reported afterwards as"), max_length=10, choices=Report.choices, blank=True
+    )
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -301,3 +310,52 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_reason_display()})"
+
+
+class MailEvent(models.Model):
+    """A bounce or complaint reported by the mail provider, kept once per provider event id.
+
+    Providers retry a report until they get an answer, and may send it twice anyway: the
+    unique (provider, event id) makes a repeat find its row instead of acting again.
+    """
+
+    class Kind(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", _("bounced (address does not work)")
+        SOFT_BOUNCE = "soft_bounce", _("bounced for now (mailbox full, server away)")
+        COMPLAINT = "complaint", _("complained (marked as spam)")
+
+    provider = models.CharField(_("mail provider"), max_length=50, blank=True)
+    event_id = models.CharField(_("provider's event id"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    # Stored lower-cased, like Suppression.email.
+    email = models.EmailField(_("address"), db_index=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    delivery = models.ForeignKey(
+        Delivery,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mail_events",
+        verbose_name=_("delivery"),
+    )
+    follow_up = models.ForeignKey(
+        "crm.FollowUp",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("follow-up"),
+    )
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("bounce or complaint")
+        verbose_name_plural = _("bounces and complaints")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="mail_event_unique_per_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_kind_display()})"

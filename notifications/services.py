@@ -23,14 +23,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crm.models import Contact
+from crm.models import Affiliation, Contact, FollowUp, Interaction, Organisation
 from notifications import conf, mail, selectors
-from notifications.models import Campaign, Delivery, MailingList, Subscription, Suppression
+from notifications.models import Campaign, Delivery, MailEvent, MailingList, Subscription, Suppression
 from notifications.ratelimit import RateLimiter, next_day_start
 
 logger = logging.getLogger(__name__)
@@ -195,6 +196,177 @@ def address_suppress(
         contact__email__iexact=email, status__in=[Subscription.Status.SUBSCRIBED, Subscription.Status.PENDING]
     ).update(status=_SUBSCRIPTION_STATUS_FOR[reason], unsubscribed_at=timezone.now())
     return suppression
+
+
+# Bounces and complaints -----------------------------------------------------------------------
+
+_REASON_FOR = {
+    MailEvent.Kind.HARD_BOUNCE: Suppression.Reason.BOUNCED,
+    MailEvent.Kind.COMPLAINT: Suppression.Reason.COMPLAINED,
+}
+_REPORT_FOR = {
+    Suppression.Reason.BOUNCED: Delivery.Report.BOUNCED,
+    Suppression.Reason.COMPLAINED: Delivery.Report.COMPLAINED,
+}
+
+
+@transaction.atomic
+def mail_event_record(
+    *, provider: str, event_id: str, kind: str, email: str, message_id: str = "", detail: str = ""
+) -> tuple[MailEvent, bool]:
+    """Act once on a bounce or complaint the mail provider reports; returns (event, created).
+
+    1. Insert the event under its unique (provider, event id). A repeat (providers retry until
+       they are answered) finds the row and changes nothing; a repeat arriving at the same
+       moment waits on the unique index for the first and then finds its row.
+    2. Find our delivery by the Message-ID, when the report gives one for the same address.
+    3. A soft bounce stops there: the mailbox may work tomorrow, and the provider retries.
+    4. A hard bounce or complaint suppresses the address (its subscriptions become bounced or
+       complained), marks the delivery, and gives the staff member responsible for the
+       person's organisation a follow-up, unless one is still open for the address and reason.
+    """
+    email = normalise_email(email)
+    message_id = _bracketed(message_id)
+    delivery = _delivery_with_message_id(message_id, email)
+    event, created = MailEvent.objects.get_or_create(
+        provider=provider,
+        event_id=event_id,
+        defaults={
+            "kind": kind,
+            "email": email,
+            "message_id": message_id,
+            "detail": detail[:500],
+            "delivery": delivery,
+        },
+    )
+    if not created:
+        return event, False
+    logger.info("Mail event %s from %r: %s for %s", event_id, provider, kind, email)
+    reason = _REASON_FOR.get(kind)
+    if reason is None:
+        return event, True
+    suppression = address_suppress(email=email, reason=reason, note=detail, delivery=delivery)
+    if delivery is not None:
+        _delivery_mark_reported(delivery, _REPORT_FOR[reason])
+    # From here one report per address at a time: a second report of the same address under
+    # another event id waits for this one to commit, and then sees its follow-up.
+    Suppression.objects.select_for_update().filter(pk=suppression.pk).exists()
+    still_open = (
+        MailEvent.objects.filter(email=email, kind=kind, follow_up__status=FollowUp.Status.OPEN)
+        .exclude(pk=event.pk)
+        .exists()
+    )
+    if not still_open:
+        event.follow_up = _bounce_follow_up(kind=kind, email=email, delivery=delivery)
+        if event.follow_up is not None:
+            event.save(update_fields=["follow_up"])
+    return event, True
+
+
+def _bracketed(message_id: str) -> str:
+    """Our Message-IDs are stored as `<…>`; providers pass them on with or without brackets."""
+    bare = message_id.strip().strip("<>").strip()
+    return f"<{bare}>" if bare else ""
+
+
+def _delivery_with_message_id(message_id: str, email: str) -> Delivery | None:
+    # The address must match too: a report about a forwarding target, or a made-up one,
+    # says nothing about the person we sent to.
+    if not message_id:
+        return None
+    return (
+        Delivery.objects.select_related("campaign__created_by", "contact")
+        .filter(message_id=message_id, email__iexact=email)
+        .first()
+    )
+
+
+def _delivery_mark_reported(delivery: Delivery, report: str) -> None:
+    rows = Delivery.objects.filter(pk=delivery.pk)
+    if report == Delivery.Report.BOUNCED:
+        rows = rows.filter(reported="")  # a complaint outranks a bounce, as on the suppression list
+    rows.update(reported=report, reported_at=timezone.now())
+
+
+def bounce_follow_up_owner(*, email: str, delivery: Delivery | None = None):
+    """Who should act on an address that bounced or complained, and for which organisation.
+
+    Returns (person, organisation, staff member), or None when no person with the address
+    belongs to an organisation now (a follow-up is always about one) or nobody is found.
+
+    Organisation has no field for the staff member responsible for it, so responsibility is
+    read from the work: the staff member of the most recent interaction with the person's
+    organisation (their primary affiliation, else any current one) is the one who knows them.
+    Without such an interaction, whoever created the campaign that bounced (for a report
+    without our Message-ID, the campaign last sent to the address) answers for it.
+    """
+    people = [delivery.contact] if delivery else Contact.objects.filter(email__iexact=email).order_by("pk")
+    for person in people:
+        organisation = _current_organisation(person)
+        if organisation is None:
+            continue
+        interaction = (
+            Interaction.objects.filter(organisation=organisation, staff__is_active=True)
+            .select_related("staff")
+            .order_by("-occurred_on", "-pk")
+            .first()
+        )
+        if interaction is not None:
+            return person, organisation, interaction.staff
+        creator = _campaign_creator(email, delivery)
+        return (person, organisation, creator) if creator else None
+    return None
+
+
+def _current_organisation(person: Contact) -> Organisation | None:
+    today = timezone.localdate()
+    affiliation = (
+        Affiliation.objects.filter(contact=person, organisation__is_active=True)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=today))
+        .select_related("organisation")
+        .order_by("-is_primary", F("start_date").desc(nulls_last=True), "pk")
+        .first()
+    )
+    return affiliation.organisation if affiliation else None
+
+
+def _campaign_creator(email: str, delivery: Delivery | None):
+    if delivery is None:
+        delivery = (
+            Delivery.objects.filter(email__iexact=email, status=Status.SENT)
+            .select_related("campaign__created_by")
+            .order_by("-sent_at", "-pk")
+            .first()
+        )
+    creator = delivery.campaign.created_by if delivery else None
+    return creator if creator is not None and creator.is_active else None
+
+
+def _bounce_follow_up(*, kind: str, email: str, delivery: Delivery | None) -> FollowUp | None:
+    """A follow-up, due today, saying what happened; in the centre's language, since users
+    have no language of their own in Kavshiri."""
+    owner = bounce_follow_up_owner(email=email, delivery=delivery)
+    if owner is None:
+        logger.warning("Mail event for %s: no organisation or staff member to follow it up", email)
+        return None
+    person, organisation, staff = owner
+    with translation.override(settings.LANGUAGE_CODE):
+        if kind == MailEvent.Kind.COMPLAINT:
+            text = _(
+                "Marked our newsletter as spam: %(person)s, %(email)s. Check their consent and get in touch."
+            )
+        else:
+            text = _(
+                "Mail bounced: %(person)s, %(email)s. The address no longer works; find their current one."
+            )
+        title = text % {"person": person.full_name, "email": email}
+    follow_up = FollowUp(
+        organisation=organisation, title=title[:255], assignee=staff, due_on=timezone.localdate()
+    )
+    follow_up.full_clean()
+    follow_up.save()
+    return follow_up
 
 
 # Campaigns ------------------------------------------------------------------------------------

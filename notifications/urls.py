@@ -1,8 +1,9 @@
-"""Newsletters and mail: campaigns, lists, segments, and the public subscribe and unsubscribe pages."""
+"""Newsletters and mail: campaigns, lists, segments, the public subscribe and unsubscribe pages,
+and the mail provider's bounce and complaint reports."""
 
 from django.urls import path
 
-from notifications import views
+from notifications import views, webhooks
 
 urlpatterns = [
     path("newsletters/", views.campaign_list, name="campaign_list"),
@@ -35,4 +36,5 @@ urlpatterns = [
     path("subscribe/confirm/<str:token>/", views.subscription_confirm, name="subscription_confirm"),
     path("subscribe/<slug:slug>/", views.subscribe, name="subscribe"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("webhooks/mail/", webhooks.mail_events, name="mail_webhook"),
 ]

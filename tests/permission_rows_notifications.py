@@ -6,7 +6,9 @@ Placeholders such as {organisation} are filled from the objects fixture; extra_o
 Staff write newsletters and keep lists; managers (and admins) schedule, send, pause and cancel.
 The subscribe, confirm and unsubscribe pages are public by design (the signed token is the
 proof), so their POSTs, which answer anonymous visitors without a login, are tested in
-tests/notifications/test_subscribe.py and test_unsubscribe.py rather than here.
+tests/notifications/test_subscribe.py and test_unsubscribe.py rather than here. So are the
+POSTs of /webhooks/mail/ (tests/notifications/test_webhook.py): the mail provider signs them,
+nobody logs in, and every role gets the same answer.
 """
 
 from django.utils import timezone
@@ -61,6 +63,7 @@ MATRIX_ROWS: dict = {
     "/subscribe/confirm/not-a-signed-token/": dict.fromkeys(ROLES, 400),
     "/unsubscribe/{unsubscribe_token}/": EVERYONE,
     "/unsubscribe/not-a-signed-token/": dict.fromkeys(ROLES, 400),
+    "/webhooks/mail/": dict.fromkeys(ROLES, 405),
 }
 POST_ROWS: dict = {
     "/newsletters/new/": ({"name": ""}, FORM_AGAIN),
