@@ -112,3 +112,29 @@ def unsubscribe_mailto() -> str:
 
     default = getattr(settings, "CENTRE_EMAIL", "") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     return _get("UNSUBSCRIBE_MAILTO", None) or default
+
+
+def feedback_after_days() -> int:
+    """Days after a service delivery ended that its client is asked for feedback."""
+    days = int(_get("FEEDBACK_AFTER_DAYS", 3))
+    if days < 0:
+        raise ImproperlyConfigured(f"NEWSLETTER_FEEDBACK_AFTER_DAYS={days}: use 0 or more days.")
+    return days
+
+
+def feedback_window_days() -> int:
+    """Deliveries that ended longer ago than this are never asked, so that turning feedback
+    requests on (or a long outage) does not mail clients about services of years ago."""
+    days = int(_get("FEEDBACK_WINDOW_DAYS", 30))
+    if days < feedback_after_days():
+        raise ImproperlyConfigured(
+            f"NEWSLETTER_FEEDBACK_WINDOW_DAYS={days}: use at least NEWSLETTER_FEEDBACK_AFTER_DAYS."
+        )
+    return days
+
+
+def webhook_secret() -> str:
+    """The secret shared with the mail provider: each bounce or complaint report carries an
+    HMAC-SHA256 of its body made with it. Empty (the default): /webhooks/mail/ accepts
+    nothing, since an unsigned report could suppress any address."""
+    return _get("WEBHOOK_SECRET", "") or ""

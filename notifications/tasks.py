@@ -71,3 +71,21 @@ def send_subscription_confirmation(subscription_id: int) -> bool:
 def send_campaign_test(campaign_id: int, email: str) -> int:
     """Not retried: the person who asked is waiting for it and can ask again."""
     return services.campaign_send_test(campaign_id=campaign_id, email=email)
+
+
+@shared_task
+def send_follow_up_digests() -> int:
+    """Every morning, from the beat schedule in settings. Not retried: a retry after some mails
+    went out would send those people the same digest twice."""
+    from notifications.digests import follow_up_digests_send
+
+    return follow_up_digests_send()
+
+
+@shared_task
+def send_feedback_requests() -> int:
+    """Daily, from the beat schedule in settings. Safe to run twice or side by side: each
+    request is claimed on its delivery before it is sent."""
+    from notifications.feedback import feedback_requests_send
+
+    return feedback_requests_send()

@@ -111,6 +111,11 @@ class ServiceDelivery(models.Model):
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Set by the claim just before the feedback request is mailed (notifications/feedback.py),
+    # cleared again only when that send fails: a delivery asks for feedback once.
+    feedback_requested_at = models.DateTimeField(
+        _("feedback requested at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-start_date", "-id"]
