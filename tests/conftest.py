@@ -34,3 +34,25 @@ def _static_files_without_collectstatic(settings):
 def _fast_password_hashing(settings):
     # PBKDF2 is slow on purpose; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_committing_tests(request):
+    """Tests that commit (transaction=True, live_server) run last and flush the database after
+    each one, which also removes what the migrations loaded; put the geography and vocabulary
+    back before each such test (roles come back by themselves on post_migrate)."""
+    marker = request.node.get_closest_marker("django_db")
+    commits = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not commits:
+        return
+    request.getfixturevalue("transactional_db")
+    from crm.models import TargetGroup, Theme
+    from crm.vocabulary import load_vocabulary
+    from network.geography import load_geography
+    from network.models import Municipality, Region
+
+    load_geography(Region, Municipality)
+    load_vocabulary(Theme, TargetGroup)
+

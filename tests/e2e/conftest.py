@@ -36,16 +36,3 @@ def screenshot_dir(request):
     folder = SCREENSHOTS / request.node.name.replace("[", "-").replace("]", "")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """A live server needs committed data, so these tests flush the database after each one;
-    put back what the migrations loaded (roles come back by themselves on post_migrate)."""
-    from crm.models import TargetGroup, Theme
-    from crm.vocabulary import load_vocabulary
-    from network.geography import load_geography
-    from network.models import Municipality, Region
-
-    load_geography(Region, Municipality)
-    load_vocabulary(Theme, TargetGroup)
