@@ -226,6 +226,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Starts scheduled campaigns, recovers messages a stopped worker left, closes finished ones.
     "newsletter-tick": {"task": "notifications.tasks.newsletter_tick", "schedule": 60.0},
+    # Every morning, Tbilisi time: each person's follow-ups due today and overdue.
+    "send-follow-up-digests": {
+        "task": "notifications.tasks.send_follow_up_digests",
+        "schedule": crontab(minute=0, hour=8),
+    },
+    # Feedback requests N days after a service ended (NEWSLETTER_FEEDBACK_AFTER_DAYS).
+    "send-feedback-requests": {
+        "task": "notifications.tasks.send_feedback_requests",
+        "schedule": crontab(minute=0, hour=10),
+    },
 }
 
 # Newsletters (notifications/conf.py has the defaults and what each means).
@@ -234,6 +244,13 @@ NEWSLETTER_RATE_PER_DAY = env.int("NEWSLETTER_RATE_PER_DAY", default=10_000)
 # What to do with a message a stopped worker was sending: "resend" (same Message-ID) or "hold".
 NEWSLETTER_INFLIGHT_POLICY = env.str("NEWSLETTER_INFLIGHT_POLICY", default="resend")
 NEWSLETTER_UNSUBSCRIBE_MAILTO = env.str("NEWSLETTER_UNSUBSCRIBE_MAILTO", default="")
+# Shared with the mail provider, which signs bounce and complaint reports to /webhooks/mail/
+# (HMAC-SHA256 of the body); empty refuses every report.
+NEWSLETTER_WEBHOOK_SECRET = env.str("NEWSLETTER_WEBHOOK_SECRET", default="")
+# A delivered service's client is asked for feedback this many days after it ended, once; services
+# that ended more than the window ago are never asked (turning the feature on mails no history).
+NEWSLETTER_FEEDBACK_AFTER_DAYS = env.int("NEWSLETTER_FEEDBACK_AFTER_DAYS", default=3)
+NEWSLETTER_FEEDBACK_WINDOW_DAYS = env.int("NEWSLETTER_FEEDBACK_WINDOW_DAYS", default=30)
 
 # The centre itself: it issues invoices and is the hub of the partner network.
 CENTRE_NAME = env("CENTRE_NAME", default="Kutaisi Civil Society Resource Centre")
