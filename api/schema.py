@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api.viewsets import ExplainedThrottling
 
@@ -14,7 +14,9 @@ class SchemaView(ExplainedThrottling, SpectacularAPIView):
     pass
 
 
-class DocsView(ExplainedThrottling, SpectacularSwaggerView):
+class DocsView(ExplainedThrottling, SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up script served as a file, not inline (ready for a CSP)."""
+
     title = _("Kavshiri API")
 
 

@@ -36,7 +36,7 @@ def partnership_list(*, user) -> QuerySet[Partnership]:
     who consented to being shown (crm.permissions.can_see_contact_in_directory, in SQL)."""
     people = Contact.objects.order_by("last_name", "first_name", "id")
     if not is_centre_staff(user):
-        people = people.filter(directory_consent=True)
+        people = people.filter(directory_consent=True, is_active=True)
     return network_selectors.partnership_list(user=user).queryset.prefetch_related(
         Prefetch("people", queryset=people, to_attr="visible_people")
     )

@@ -191,7 +191,7 @@ def raw_invoiced_by_municipality(period: Period) -> list[dict]:
 def raw_receivables_aging(today: date) -> list[dict]:
     """Owed on issued invoices that no credit note refers to, by days past due.
 
-    Mirrors crm/revenue.py: any credit note, even a draft one, takes its invoice out; an
+    Mirrors crm/revenue.py: an issued credit note takes its invoice out; an
     invoice counts when its total exceeds its payments by half a tetri or more; it falls in
     the first bucket whose `high` it does not pass (days past due, negative when not yet
     due), else in the last. The boundaries come from AGING_BUCKETS, so they cannot drift.
@@ -210,7 +210,7 @@ def raw_receivables_aging(today: date) -> list[dict]:
                 LEFT JOIN (SELECT invoice_id, SUM(amount) AS paid FROM crm_payment GROUP BY invoice_id) p
                        ON p.invoice_id = o.id
                 WHERE o.kind = 'invoice' AND o.number IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM crm_invoice c WHERE c.cancels_id = o.id)
+                  AND NOT EXISTS (SELECT 1 FROM crm_invoice c WHERE c.cancels_id = o.id AND c.number IS NOT NULL)
                 GROUP BY o.id, o.due_on
             ) AS open_invoice
             WHERE owed >= 0.005 GROUP BY 1""",

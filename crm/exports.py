@@ -4,6 +4,7 @@ hidden) and any table of rows, such as the revenue dashboard's."""
 from __future__ import annotations
 
 import csv
+import re
 from io import BytesIO
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -50,6 +51,19 @@ def organisations_xlsx(organisations) -> HttpResponse:
     return xlsx_response(_rows(organisations), _filename("xlsx"), sheet_title=_("organisations"))
 
 
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): a partner's address of
+# "=HYPERLINK(...)" must reach other people's spreadsheets as text. Phone numbers and signed
+# amounts ("+995…", "-12.50") stay as they are.
+_SIGNED_NUMBER = re.compile(r"[+-][\d\s().,-]*")
+
+
+def inert(value):
+    if isinstance(value, str) and value:
+        if value[0] in "=@\t\r" or (value[0] in "+-" and not _SIGNED_NUMBER.fullmatch(value)):
+            return "'" + value
+    return value
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -59,7 +73,10 @@ def csv_response(rows, filename: str) -> StreamingHttpResponse:
     """Rows (the first one the header) streamed as CSV, so a long export never sits in memory."""
     writer = csv.writer(_Echo())
     # A byte-order mark lets Excel open Georgian text in UTF-8.
-    body = (("\ufeff" if index == 0 else "") + writer.writerow(row) for index, row in enumerate(rows))
+    body = (
+        ("\ufeff" if index == 0 else "") + writer.writerow([inert(value) for value in row])
+        for index, row in enumerate(rows)
+    )
     response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -72,7 +89,7 @@ def xlsx_response(rows, filename: str, *, sheet_title: str) -> HttpResponse:
     sheet = workbook.create_sheet(sheet_title[:31])
     for row in rows:
         # Lazy translations (choice labels) are strings to us but unknown objects to openpyxl.
-        sheet.append([str(value) if isinstance(value, Promise) else value for value in row])
+        sheet.append([inert(str(value) if isinstance(value, Promise) else value) for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

@@ -32,8 +32,9 @@ from crm.money import round_money
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
-# Days past the due date, low to high; (None, -1) holds what is owed but not yet due.
-AGING_BUCKETS = [(None, -1), (0, 30), (31, 60), (61, 90), (91, None)]
+# Days past the due date, low to high; (None, 0) holds what is owed but not yet overdue
+# (due today or later), as the invoice status counts it.
+AGING_BUCKETS = [(None, 0), (1, 30), (31, 60), (61, 90), (91, None)]
 HALF_TETRI = Decimal("0.005")
 
 

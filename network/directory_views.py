@@ -54,7 +54,11 @@ def directory_entry(request, pk):
 
 def directory_coverage(request):
     viewer = directory.Viewer.of(request.user)
-    region = Region.objects.filter(pk=request.GET.get("region") or None).first() or directory.home_region()
+    asked = request.GET.get("region", "")
+    # Anything but a region's number (a typo, an old link) shows the home region.
+    region = (
+        Region.objects.filter(pk=int(asked)).first() if asked.isdecimal() else None
+    ) or directory.home_region()
     return render(
         request,
         "network/directory_coverage.html",

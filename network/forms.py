@@ -107,7 +107,7 @@ class PartnerInviteForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("organisation"), queryset=Organisation.objects.none(), widget=PickerWidget(multiple=False)
     )
-    email = forms.EmailField(label=_("email"))
+    email = forms.EmailField(label=_("email"), max_length=254)
     name = forms.CharField(label=_("full name"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -31,7 +31,7 @@ class PartnershipFilter(django_filters.FilterSet):
     def with_organisation(self, queryset, name, value):
         value = value.strip()
         organisations = (
-            Organisation.objects.filter(pk=value) if value.isdigit() else Organisation.objects.search(value)
+            Organisation.objects.filter(pk=int(value)) if value.isdecimal() else Organisation.objects.search(value)
         )
         # Through the link table, so that two matching organisations do not list a partnership twice.
         links = Partnership.organisations.through.objects.filter(organisation__in=organisations)
@@ -78,7 +78,7 @@ def partnership_people_for(*, user, partnership: Partnership) -> list[Contact]:
     people = list(partnership.people.all())
     if can_edit_partnerships(user):
         return people
-    return [person for person in people if can_see_contact_in_directory(person)]
+    return [person for person in people if person.is_active and can_see_contact_in_directory(person)]
 
 
 def partner_account_list() -> QuerySet[PartnerAccount]:

@@ -160,7 +160,8 @@ class SegmentForm(forms.ModelForm):
 class SubscribeForm(forms.Form):
     """The public form. `website` is a trap for robots: people never see it."""
 
-    email = forms.EmailField(label=_("Email"))
+    # 254: what the Contact model stores (Django's form field alone would accept 320).
+    email = forms.EmailField(label=_("Email"), max_length=254)
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     language = forms.ChoiceField(label=_("Language of the newsletter"), choices=LANGUAGES)

@@ -90,7 +90,7 @@ def subscription_request(
     contact = Contact.objects.filter(email__iexact=email).order_by("pk").first()
     if contact is None:
         contact = Contact.objects.create(
-            first_name=first_name or email.split("@")[0],
+            first_name=first_name or email.split("@")[0][:100],
             last_name=last_name,
             email=email,
             preferred_language=language,

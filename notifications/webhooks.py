@@ -134,6 +134,9 @@ class _FieldReader:
         if value is not None and not isinstance(value, str):
             raise BadReport(f"Event {self.number}: {name} must be text.")
         value = (value or "").strip()
+        if "\x00" in value:
+            # PostgreSQL cannot store it; refused here, before anything of the report is written.
+            raise BadReport(f"Event {self.number}: {name} contains a NUL character.")
         if required and not value:
             raise BadReport(f"Event {self.number}: {name} is missing.")
         if max_length and len(value) > max_length:

@@ -50,14 +50,14 @@ def test_receivables_fall_into_aging_buckets():
     buckets = {
         bucket["low"]: (bucket["count"], bucket["amount"]) for bucket in revenue.receivables_aging(today)
     }
-    assert buckets[0] == (1, fresh.total)
+    assert buckets[1] == (1, fresh.total)
     assert buckets[91] == (1, Decimal("150.00"))
     assert buckets[31] == (0, Decimal("0.00"))
     assert buckets[None] == (0, Decimal("0.00"))
 
 
 @pytest.mark.parametrize(
-    ("days_overdue", "bucket"), [(-1, None), (0, 0), (30, 0), (31, 31), (60, 31), (61, 61), (90, 61), (91, 91)]
+    ("days_overdue", "bucket"), [(-1, None), (0, None), (1, 1), (30, 1), (31, 31), (60, 31), (61, 61), (90, 61), (91, 91)]
 )
 def test_aging_bucket_edges(days_overdue, bucket):
     today = date(2026, 11, 25)

@@ -265,3 +265,8 @@ def test_coverage_counts_only_what_the_viewer_may_see_and_keeps_empty_municipali
     own_in_kutaisi = int(partner.partner_account.organisation.municipality == municipality("Kutaisi"))
     assert f'<td class="num">{1 + own_in_kutaisi}</td>' in kutaisi_row
     assert "ტყიბული" in text  # a municipality with nobody registered still shows, with 0
+
+
+@pytest.mark.parametrize("region", ["abc", "²", "-1", "99999999999999999999"])
+def test_a_strange_region_on_the_coverage_page_shows_the_home_region(client, region):
+    assert "ქუთაისი" in page(client, "/directory/coverage/", region=region)

@@ -294,3 +294,8 @@ def test_both_organisations_timelines_show_the_partnership():
     for organisation in (first, second):
         entries = [entry for entry in organisation_timeline(organisation) if entry.kind == "partnership"]
         assert [entry.title for entry in entries] == [partnership.name]
+
+
+@pytest.mark.parametrize("value", ["²", "12345678901234567890123", "ქუთაისი"])
+def test_a_strange_organisation_filter_is_no_crash(staff_client, value):
+    assert staff_client.get("/partnerships/", {"organisation": value}).status_code == 200

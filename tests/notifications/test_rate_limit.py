@@ -49,7 +49,7 @@ def test_local_bucket_allows_a_second_of_burst_then_asks_to_wait():
     decisions = _burst([LocalBucket()], 6, rate=5, per_day=0)
 
     assert [d.allowed for d in decisions] == [True] * 5 + [False]
-    assert 0.1 < decisions[-1].wait <= 0.2
+    assert 0 < decisions[-1].wait <= 0.2  # less when the machine is slow: tokens refill meanwhile
 
 
 @pytest.mark.django_db
@@ -88,7 +88,7 @@ def test_the_limiter_paces_sending(settings, shared):
     for _ in range(30):  # 20 at once, then 10 more at 20 a second
         assert limiter.acquire(deadline=time.monotonic() + 5).allowed
 
-    assert 0.4 < time.monotonic() - started < 1.5
+    assert 0.4 < time.monotonic() - started < 5  # generous above: a loaded CI machine is slow
 
 
 @pytest.mark.django_db

@@ -91,3 +91,11 @@ def test_private_lists_have_no_public_form(client):
     MailingListFactory(slug="staff-only", is_public=False)
 
     assert client.get("/subscribe/staff-only/").status_code == 404
+
+
+def test_an_address_longer_than_the_model_keeps_is_a_form_error(client, news):
+    response = client.post(
+        "/subscribe/imereti-news/", {"email": "a" * 120 + "@" + "b" * 130 + ".ge", "language": "ka"}
+    )
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode() or "errorlist" in response.content.decode()

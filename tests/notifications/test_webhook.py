@@ -432,3 +432,11 @@ def test_reports_arriving_together_act_once(geography, sent, same_event, stopped
     assert MailEvent.objects.count() == (1 if same_event else 4)
     assert Suppression.objects.count() == 1
     assert FollowUp.objects.count() == 1
+
+
+def test_a_nul_character_is_refused_before_anything_is_written(client):
+    from notifications.models import MailEvent
+
+    response = post(client, [event(id="evt-ok"), event(id="evt-\u0000")])
+    assert response.status_code == 400
+    assert not MailEvent.objects.exists()
