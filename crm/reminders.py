@@ -12,27 +12,24 @@ A send, step by step:
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from config.mail import absolute_url, send_each
 from config.roles import MANAGER
 from crm.models import Invoice
 from crm.money import ZERO
 from crm.selectors import invoice_list
-
-logger = logging.getLogger(__name__)
 
 TEMPLATE = "crm/email/overdue_invoices"
 
@@ -73,11 +70,6 @@ def _overdue(invoice: Invoice, today: date) -> OverdueInvoice:
     )
 
 
-def absolute_url(path: str) -> str:
-    """A link for a mail, which has no request to take the host from."""
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def reminder_recipients() -> QuerySet:
     """Active users with an email who may see money: admins and managers, as can_see_money
     decides through role_of, but in one query rather than one per user."""
@@ -99,16 +91,14 @@ def overdue_invoices_remind(*, today: date | None = None) -> int:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         subject, text, html = _render(invoices, today)
-    sent = 0
-    with mailers.default as connection:
-        for email in emails:
-            message = EmailMultiAlternatives(subject, text, to=[email])
-            message.attach_alternative(html, "text/html")
-            try:
-                sent += connection.send_messages([message])
-            except (smtplib.SMTPException, OSError):
-                logger.exception("Overdue invoice reminder not sent to %s", email)
-    return sent
+    messages = [_message(subject, text, html, email) for email in emails]
+    return send_each(messages, what="Overdue invoice reminder")
+
+
+def _message(subject: str, text: str, html: str, email: str) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(subject, text, to=[email])
+    message.attach_alternative(html, "text/html")
+    return message
 
 
 def _render(invoices: list[OverdueInvoice], today: date) -> tuple[str, str, str]:

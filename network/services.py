@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from config.mail import absolute_url
 from config.roles import PARTNER
 from crm.models import Organisation
 from network.models import PartnerAccount, PartnerInvitation, Partnership, invitation_max_age
@@ -169,7 +170,7 @@ def _invitation_message(invitation: PartnerInvitation) -> EmailMultiAlternatives
     context = {
         "invitation": invitation,
         "organisation": invitation.organisation,
-        "accept_url": _absolute_url(
+        "accept_url": absolute_url(
             reverse("partner_invitation_accept", args=[invitation_token(invitation)])
         ),
         "expires_at": invitation.expires_at,
@@ -186,11 +187,6 @@ def _invitation_message(invitation: PartnerInvitation) -> EmailMultiAlternatives
     )
     message.attach_alternative(render_to_string(f"{INVITATION_TEMPLATE}.html", context), "text/html")
     return message
-
-
-def _absolute_url(path: str) -> str:
-    """A link for a mail, which has no request to take the host from."""
-    return settings.SITE_URL.rstrip("/") + path
 
 
 @transaction.atomic

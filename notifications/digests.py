@@ -14,26 +14,22 @@ A send, step by step:
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from config.mail import absolute_url, send_each
 from config.roles import MANAGER, STAFF
 from crm.models import FollowUp
-from notifications import conf
-
-logger = logging.getLogger(__name__)
 
 TEMPLATE = "notifications/email/digest"
 
@@ -79,14 +75,7 @@ def follow_up_digests_send(*, today: date | None = None) -> int:
     messages = [_message(list(follow_ups), today) for _assignee_id, follow_ups in by_assignee]
     if not messages:
         return 0
-    sent = 0
-    with mailers.default as connection:
-        for message in messages:
-            try:
-                sent += connection.send_messages([message])
-            except (smtplib.SMTPException, OSError):
-                logger.exception("Follow-up digest not sent to %s", message.to[0])
-    return sent
+    return send_each(messages, what="Follow-up digest")
 
 
 def _message(follow_ups: list[FollowUp], today: date) -> EmailMultiAlternatives:
@@ -105,7 +94,7 @@ def _due(follow_up: FollowUp, today: date) -> DueFollowUp:
         organisation=follow_up.organisation.name,
         due_on=follow_up.due_on,
         days_overdue=(today - follow_up.due_on).days,
-        url=conf.site_url() + reverse("organisation_detail", args=[follow_up.organisation_id]),
+        url=absolute_url(reverse("organisation_detail", args=[follow_up.organisation_id])),
     )
 
 
@@ -116,7 +105,7 @@ def _render(assignee, follow_ups: list[DueFollowUp], today: date) -> tuple[str, 
         "due_today": [f for f in follow_ups if f.days_overdue == 0],
         "today": today,
         "centre_name": settings.CENTRE_NAME_KA if settings.LANGUAGE_CODE == "ka" else settings.CENTRE_NAME,
-        "follow_up_list_url": conf.site_url() + reverse("follow_up_list"),
+        "follow_up_list_url": absolute_url(reverse("follow_up_list")),
     }
     subject = _("Follow-ups due: %(count)s") % {"count": len(follow_ups)}
     text = render_to_string(f"{TEMPLATE}.txt", context)

@@ -31,6 +31,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from config.mail import absolute_url
 from notifications import conf
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
@@ -78,10 +79,6 @@ def parse_confirmation_token(token: str) -> int:
     if not value.isdigit():
         raise signing.BadSignature("not a confirmation token")
     return int(value)
-
-
-def absolute_url(path: str) -> str:
-    return conf.site_url() + path
 
 
 # Rendering ------------------------------------------------------------------------------------
