@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrations-check messages install clean-var
+.PHONY: run test lint format migrations-check messages install clean-var bench bench-quick
 
 $(PY):
 	"$$(bin/find-python)" -m venv $(VENV)
@@ -22,6 +22,14 @@ PYTEST_ARGS ?= -n 2
 
 test: $(STAMP)
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-a-secret} $(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks against PostgreSQL (BENCH_DATABASE_SERVER, default the local server); see bench/README.md.
+# `make bench ARGS="--scale 20000 --only revenue"` passes options through.
+bench: $(STAMP)
+	$(PY) -m bench $(ARGS)
+
+bench-quick: $(STAMP)
+	$(PY) -m bench --quick $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -124,6 +125,20 @@ def database_settings() -> dict:
             cursor.execute("SELECT current_setting(%s)", [name])
             found[name] = cursor.fetchone()[0]
     return found
+
+
+def git_revision() -> str | None:
+    """The checkout's revision, "-dirty" when it has uncommitted changes."""
+    try:
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 def count_queries(fn: Callable[[], Any]) -> int:
@@ -275,9 +290,17 @@ def format_table(
 
 
 def results_write(
-    benchmark: str, results: list[Result], *, meta: dict, directory: Path = RESULTS_DIR
+    benchmark: str,
+    results: list[Result],
+    *,
+    meta: dict,
+    rows: list[dict] = (),
+    directory: Path = RESULTS_DIR,
 ) -> Path:
-    """Write the run to <directory>/<benchmark>-<UTC timestamp>.json and return the path."""
+    """Write the run to <directory>/<benchmark>-<UTC timestamp>.json and return the path.
+
+    `rows` are results already turned into dicts, for benchmarks that are not a timing
+    against a baseline (rates, throughputs); they follow `results` in the file."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = directory / f"{benchmark}-{stamp}.json"
@@ -285,7 +308,7 @@ def results_write(
         "benchmark": benchmark,
         "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "meta": meta,
-        "results": [result.as_dict() for result in results],
+        "results": [*(result.as_dict() for result in results), *rows],
     }
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return path
