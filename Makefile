@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrations-check messages install clean-var bench bench-quick
+.PHONY: run test lint format migrations-check messages install clean-var bench bench-quick load
 
 $(PY):
 	"$$(bin/find-python)" -m venv $(VENV)
@@ -30,6 +30,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(PY) -m bench --quick $(ARGS)
+
+# 50 people, staff and partners, for 2 minutes against gunicorn (bench/load.py; its own database).
+load: $(STAMP)
+	DATABASE_URL=$${BENCH_DATABASE_SERVER:-postgres://postgres@127.0.0.1:5432}/kavshiri_bench_load $(PY) -m bench.load $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
