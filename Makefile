@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrations-check messages install clean-var bench bench-quick load
+.PHONY: run test lint format migrations-check messages install clean-var bench bench-quick load backup restore
 
 $(PY):
 	"$$(bin/find-python)" -m venv $(VENV)
@@ -34,6 +34,14 @@ bench-quick: $(STAMP)
 # 50 people, staff and partners, for 2 minutes against gunicorn (bench/load.py; its own database).
 load: $(STAMP)
 	DATABASE_URL=$${BENCH_DATABASE_SERVER:-postgres://postgres@127.0.0.1:5432}/kavshiri_bench_load $(PY) -m bench.load $(ARGS)
+
+# Backups of DATABASE_URL's database and media (crm/backups.py). Restore only into an empty
+# database: `make restore BACKUP=var/backups/<time> [ARGS=--database-url=postgres://…/new]`.
+backup: $(STAMP)
+	$(PY) manage.py backup $(ARGS)
+
+restore: $(STAMP)
+	$(PY) manage.py restore "$(BACKUP)" $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
