@@ -25,6 +25,7 @@ statistics see them (pg_stat_xact_user_tables), history and link tables included
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -145,14 +146,13 @@ def _marker_read() -> dict | None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT record FROM {MARKER_TABLE} WHERE id = 1")
+        # ::text, then json.loads: Django's psycopg setup hands jsonb back as a string.
+        cursor.execute(f"SELECT record::text FROM {MARKER_TABLE} WHERE id = 1")
         row = cursor.fetchone()
-    return row[0] if row else None
+    return json.loads(row[0]) if row else None
 
 
 def _marker_write(**record) -> None:
-    import json
-
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -259,7 +259,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     organisations = QUICK_ORGANISATIONS if args.quick else args.organisations
-    rate_organisations = QUICK_RATE_ORGANISATIONS if args.quick else RATE_ORGANISATIONS
+    small = args.quick or organisations <= QUICK_ORGANISATIONS
+    rate_organisations = QUICK_RATE_ORGANISATIONS if small else RATE_ORGANISATIONS
     started = time.monotonic()
     try:
         database = django_setup(any_database=args.any_database)
