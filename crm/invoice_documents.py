@@ -32,14 +32,20 @@ def centre_details(language: str) -> dict:
 def invoice_pdf(invoice: Invoice, language: str) -> bytes:
     # Imported here: WeasyPrint loads Pango when imported, which only this path needs.
     from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
 
     with translation.override(language):
         html = render_to_string(
             "crm/invoice_pdf.html", {"invoice": invoice, "centre": centre_details(language), "for_pdf": True}
         )
     # Stylesheets are read from disk so that fonts resolve as files, never over HTTP to ourselves.
-    stylesheets = [CSS(filename=finders.find(name)) for name in ("css/fonts.css", "css/invoice-pdf.css")]
-    return HTML(string=html).write_pdf(stylesheets=stylesheets)
+    # Without a FontConfiguration WeasyPrint ignores @font-face and takes whatever the system
+    # has: the vendored Noto Sans Georgian must not depend on the server's fonts.
+    fonts = FontConfiguration()
+    stylesheets = [
+        CSS(filename=finders.find(name), font_config=fonts) for name in ("css/fonts.css", "css/invoice-pdf.css")
+    ]
+    return HTML(string=html).write_pdf(stylesheets=stylesheets, font_config=fonts)
 
 
 def pdf_filename(invoice: Invoice, language: str) -> str:

@@ -78,3 +78,14 @@ def test_the_pdf_of_a_partly_paid_invoice_shows_what_is_outstanding(manager_clie
     )
     text = pdf_text(manager_client.get(f"/invoices/{issued_invoice.pk}/?format=pdf").content)
     assert "200,00" in text and "96,18" in text
+
+
+def test_the_pdf_is_set_in_the_vendored_noto_sans_georgian_whatever_the_server_has(manager_client, issued_invoice):
+    # A server without Noto fonts once got DejaVu: @font-face was ignored without a FontConfiguration.
+    response = manager_client.get(f"/invoices/{issued_invoice.pk}/?format=pdf")
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+")[-1]
+        for page in PdfReader(BytesIO(response.content)).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert fonts and all(name.startswith("Noto-Sans-Georgian") or name.startswith("NotoSansGeorgian") for name in fonts), fonts
