@@ -637,12 +637,14 @@ def _git_revision() -> str | None:
 
 def client_settings_apply() -> None:
     """What the test client needs from production settings, as tests/conftest.py sets it: the
-    host it calls itself, and static files named without collectstatic's manifest."""
+    host it calls itself, plain HTTP, and static files named without collectstatic's manifest."""
     from django.conf import settings
     from django.test.utils import override_settings
 
     override_settings(
         ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
+        # The client speaks plain HTTP, which production settings redirect to HTTPS.
+        SECURE_SSL_REDIRECT=False,
         STATIC_ROOT=None,
         STORAGES={
             **settings.STORAGES,

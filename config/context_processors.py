@@ -1,5 +1,6 @@
 """What every template may ask about the user's role; the rules stay in permissions.py."""
 
+from config.permissions import can_use_two_factor
 from crm.permissions import can_merge_organisations, can_see_money, is_centre_staff
 from network.permissions import can_list_partnerships, partner_organisation_id
 
@@ -13,4 +14,5 @@ def roles(request):
         "can_merge_organisations": lambda: can_merge_organisations(user),
         "can_list_partnerships": lambda: can_list_partnerships(user),
         "acts_for_organisation": lambda: partner_organisation_id(user),
+        "can_use_two_factor": lambda: can_use_two_factor(user),
     }

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 
 
@@ -19,3 +20,24 @@ class GeorgianFirstLocaleMiddleware(LocaleMiddleware):
             chosen = settings.LANGUAGE_CODE
         translation.activate(chosen)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class RequestSizeLimitMiddleware:
+    """413 with a page for a body larger than REQUEST_MAX_BYTES, before anything reads it.
+
+    Django limits form fields (DATA_UPLOAD_MAX_MEMORY_SIZE, answered 400 by templates/400.html)
+    but streams uploaded files to disk whatever their size; this bounds the whole request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_MAX_BYTES:
+            limit_mb = settings.REQUEST_MAX_BYTES / (1024 * 1024)
+            return render(request, "413.html", {"limit_mb": f"{limit_mb:g}"}, status=413)
+        return self.get_response(request)

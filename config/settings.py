@@ -7,11 +7,13 @@ broker that needs no server (kombu's filesystem transport) and writes mail to va
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,7 +51,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with Kavshiri's site: it asks for the second factor of those who set one up.
+    "config.apps.KavshiriAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +66,9 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "phonenumber_field",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "network",
     "crm",
     "notifications",
@@ -71,15 +77,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.GeorgianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Both answer before any view reads the body, with a page in the visitor's language.
+    "config.middleware.RequestSizeLimitMiddleware",
+    "config.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,14 +140,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: a locked-out username and address is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sessions end after a working day, and when the browser closes (shared office computers).
+SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=8) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 
 # Georgian first, English second.
 LANGUAGE_CODE = "ka"
@@ -160,6 +185,21 @@ STORAGES = {
 }
 # Tests and `runserver` without collectstatic still find files in the app folders.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", default=True)
+
+# Shared by the login, subscribe, unsubscribe and invitation rate limits and the API's throttles:
+# Redis in production (CACHE_URL=redis://host:6379/1), so that every gunicorn worker counts
+# together; memory of one process by default, which needs no server.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kavshiri")}
+
+# Request bodies. Form fields (not files) are held in memory up to DATA_UPLOAD_MAX_MEMORY_SIZE;
+# uploaded files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file. A request whose body
+# is larger than REQUEST_MAX_BYTES is answered 413 before anything reads it: imports take files
+# up to 5 MB (crm/importing.py), which leaves room for the form around the file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=6 * 1024 * 1024)
 
 # Email: EMAIL_URL (smtp://user:pass@host:port, smtp+tls://…) in production; files under
 # var/mail otherwise. Django 6.1's MAILERS replaces the EMAIL_* settings.
@@ -285,6 +325,11 @@ def env_rate(name: str, default: str) -> str:
     return rate
 
 
+# How many reverse proxies stand in front of Kavshiri. 0: the client is REMOTE_ADDR; with N, the
+# Nth address from the right of X-Forwarded-For (the one the outermost trusted proxy saw), never a
+# client's own claim. The API's throttles, the rate limits and the login lockout all count by it.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiTokenAuthentication",
@@ -309,7 +354,7 @@ REST_FRAMEWORK = {
     },
     # Anonymous callers are counted by address: REMOTE_ADDR unless Kavshiri runs behind that
     # many reverse proxies, whose X-Forwarded-For is then trusted (never a client's own).
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=NUM_PROXIES),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -337,21 +382,79 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Production hardening, on whenever DEBUG is off (behind a TLS-terminating proxy).
+# Production hardening, on whenever DEBUG is off (behind a TLS-terminating proxy). Each can be
+# turned off by its variable, e.g. to try the Compose setup over plain HTTP (README, Production).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 3600)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 # /healthz is probed over plain HTTP by load balancers and compose health checks.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Browsers remember HSTS: a year unless told otherwise; preload only with subdomains.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=SECURE_HSTS_INCLUDE_SUBDOMAINS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env.str("DJANGO_SECURE_REFERRER_POLICY", default="same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Cookies: over HTTPS only (unless DJANGO_SECURE_COOKIES=false), out of reach of scripts, and not
+# sent along when another site links or posts here.
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script of Kavshiri's reads the CSRF cookie: forms carry the token, Swagger UI gets it rendered.
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Content Security Policy (Django's own middleware): scripts, styles, fonts and images only from
+# Kavshiri itself, which serves its vendored files; no inline script or style anywhere (mail HTML
+# is not served under it). data: images are Swagger UI's icons. Nobody may frame a page.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# Logging in: 5 failures for one username from one address lock that pair out for 30 minutes
+# (django-axes, counted in the database); a success clears the count.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Trying again while locked out neither logs in nor restarts the 30 minutes.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.accounts.lockout_response"
+# Masked in its records and logs (the password always is), with the code of the login's second step.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+# Requests per address and window, counted in CACHES (config/ratelimit.py); a request over the
+# limit gets 429 and a page saying when to try again.
+RATE_LIMITS = {
+    "login": env_rate("RATE_LIMIT_LOGIN", default="10/minute"),
+    "subscribe": env_rate("RATE_LIMIT_SUBSCRIBE", default="5/minute"),
+    "unsubscribe": env_rate("RATE_LIMIT_UNSUBSCRIBE", default="30/minute"),
+    "invitation": env_rate("RATE_LIMIT_INVITATION", default="10/minute"),
+}
+# Two-factor (TOTP, optional for managers and administrators): the name authenticator apps show.
+OTP_TOTP_ISSUER = "Kavshiri"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes tells every step at INFO; failures, lockouts and resets are its WARNINGs.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from config import accounts
 from config.health import healthz
 
 admin.site.site_header = _("Kavshiri administration")
@@ -11,7 +12,9 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/login/code/", accounts.login_code, name="login_code"),
+    path("accounts/two-factor/", accounts.two_factor, name="two_factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -169,7 +169,8 @@ def partner_invitation_accept(request, token):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            login(request, user)
+            # Kavshiri has two backends (django-axes first); the password was just set here.
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request,
                 _("Welcome! You now act for %(organisation)s.") % {"organisation": invitation.organisation},

@@ -56,3 +56,24 @@ def _reference_data_in_committing_tests(request):
     load_geography(Region, Municipality)
     load_vocabulary(Theme, TargetGroup)
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http():
+    """The test client and live_server speak plain HTTP, which production settings redirect to
+    HTTPS. For the whole session: live_server builds its middleware once, before any test runs."""
+    from django.test import override_settings
+
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings, request):
+    """Each test counts rate limits and throttles from zero, in a cache of its own: the suite sends
+    many requests from one address, and with CACHE_URL on Redis parallel workers would share counts."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{request.node.nodeid}",
+        }
+    }

@@ -10,6 +10,7 @@ from crm import revenue_tables
 from crm.models import EngagementPlan, EngagementStep, ImportBatch
 from crm.services import invoice_issue
 from tests import (
+    permission_rows_accounts,
     permission_rows_api,
     permission_rows_directory,
     permission_rows_network,
@@ -112,7 +113,13 @@ POSTS = {
 }
 
 # Each area keeps its own rows; a row for a URL already above replaces it.
-AREAS = (permission_rows_network, permission_rows_directory, permission_rows_api, permission_rows_notifications)
+AREAS = (
+    permission_rows_accounts,
+    permission_rows_network,
+    permission_rows_directory,
+    permission_rows_api,
+    permission_rows_notifications,
+)
 for rows in AREAS:
     MATRIX.update(rows.MATRIX_ROWS)
     POSTS.update(rows.POST_ROWS)
