@@ -11,9 +11,9 @@ RUN groupadd --system --gid 1000 kavshiri \
     && useradd --system --uid 1000 --gid kavshiri --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin kavshiri
 
-# Pango draws the text of invoice PDFs (WeasyPrint).
+# Pango draws the text of invoice PDFs (WeasyPrint); pg_dump and pg_restore make and restore backups.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
