@@ -276,6 +276,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_feedback_requests",
         "schedule": crontab(minute=0, hour=10),
     },
+    # Every night: deliveries and bounce reports older than NEWSLETTER_DELIVERY_RETENTION_MONTHS
+    # lose their addresses; status and counts stay.
+    "purge-old-delivery-personal-data": {
+        "task": "notifications.retention.purge_old_delivery_personal_data",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }
 
 # Newsletters (notifications/conf.py has the defaults and what each means).
@@ -291,6 +297,9 @@ NEWSLETTER_WEBHOOK_SECRET = env.str("NEWSLETTER_WEBHOOK_SECRET", default="")
 # that ended more than the window ago are never asked (turning the feature on mails no history).
 NEWSLETTER_FEEDBACK_AFTER_DAYS = env.int("NEWSLETTER_FEEDBACK_AFTER_DAYS", default=3)
 NEWSLETTER_FEEDBACK_WINDOW_DAYS = env.int("NEWSLETTER_FEEDBACK_WINDOW_DAYS", default=30)
+# Months a newsletter delivery keeps its address and error text, and a bounce or complaint report
+# its address and detail; then only their status stays (notifications/retention.py). At least 1.
+NEWSLETTER_DELIVERY_RETENTION_MONTHS = env.int("NEWSLETTER_DELIVERY_RETENTION_MONTHS", default=24)
 
 # The centre itself: it issues invoices and is the hub of the partner network.
 CENTRE_NAME = env("CENTRE_NAME", default="Kutaisi Civil Society Resource Centre")

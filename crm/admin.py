@@ -229,3 +229,22 @@ class PaymentAdmin(SimpleHistoryAdmin):
     list_select_related = ["invoice"]
     search_fields = ["invoice__number", "reference"]
     autocomplete_fields = ["invoice"]
+
+
+@admin.register(models.Erasure)
+class ErasureAdmin(admin.ModelAdmin):
+    """The log of erasures, read-only: only crm/privacy.py writes it, and nobody rewrites it."""
+
+    list_display = ["contact_pk", "erased_at", "erased_by"]
+    list_select_related = ["erased_by"]
+    search_fields = ["=contact_pk"]
+    date_hierarchy = "erased_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -40,7 +40,15 @@ _PLANS = [*_crud("engagementplan", "add", "change", "delete"), *_crud("engagemen
 
 ROLE_PERMISSIONS = {
     STAFF: _STAFF_WORK,
-    MANAGER: [*_STAFF_WORK, *_MONEY, *_PLANS, *_crud("organisation", "delete"), *_crud("contact", "delete")],
+    MANAGER: [
+        *_STAFF_WORK,
+        *_MONEY,
+        *_PLANS,
+        *_crud("organisation", "delete"),
+        *_crud("contact", "delete"),
+        # The log of erasures, read-only in the admin: only crm/privacy.py writes it.
+        *_crud("erasure", "view"),
+    ],
     PARTNER: [*_crud("theme", "view"), *_crud("targetgroup", "view")],
 }
 
@@ -74,7 +82,21 @@ def can_see_contact_in_directory(contact) -> bool:
     return contact.directory_consent
 
 
+def can_export_personal_data(user) -> bool:
+    """A copy of everything held about a person: anyone at the centre may answer the request."""
+    return is_centre_staff(user)
+
+
+def can_erase_personal_data(user) -> bool:
+    """Erasure cannot be undone: managers and admins decide it."""
+    return role_of(user) in (ADMIN, MANAGER)
+
+
 #: Pages for the centre's people.
 centre_staff_required = pages_for(is_centre_staff)
 #: Pages with prices, invoices, payments or revenue.
 money_required = pages_for(can_see_money)
+#: A person's data, shown or downloaded whole.
+personal_data_export_required = pages_for(can_export_personal_data)
+#: Erasing a person.
+personal_data_erase_required = pages_for(can_erase_personal_data)

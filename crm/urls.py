@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm import billing_views, views
+from crm import billing_views, privacy_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +16,8 @@ urlpatterns = [
     path("people/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("people/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("people/<int:pk>/affiliations/", views.contact_affiliate, name="contact_affiliate"),
+    path("people/<int:pk>/personal-data/", privacy_views.contact_personal_data, name="contact_personal_data"),
+    path("people/<int:pk>/erase/", privacy_views.contact_erase, name="contact_erase"),
     path("import/", views.import_upload, name="import_upload"),
     path("import/<int:pk>/", views.import_preview, name="import_preview"),
     path("follow-ups/", views.follow_up_list, name="follow_up_list"),

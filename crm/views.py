@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from crm import exports, importing, selectors, services
+from crm import exports, importing, privacy, selectors, services
 from crm.forms import (
     AffiliationForm,
     ContactForm,
@@ -26,7 +26,12 @@ from crm.forms import (
 from crm.merge import organisation_merge
 from crm.models import Contact, FollowUp, ImportBatch, Organisation
 from crm.paging import page_of, query_without_page
-from crm.permissions import can_merge_organisations, centre_staff_required, is_centre_staff
+from crm.permissions import (
+    can_erase_personal_data,
+    can_merge_organisations,
+    centre_staff_required,
+    is_centre_staff,
+)
 from network.permissions import partner_organisation_id
 
 LIST_PAGE_SIZE = 50
@@ -193,7 +198,15 @@ def contact_detail(request, pk):
         contact = selectors.contact_detail(pk=pk)
     except Contact.DoesNotExist as missing:
         raise Http404 from missing
-    return render(request, "crm/contact_detail.html", {"contact": contact})
+    return render(
+        request,
+        "crm/contact_detail.html",
+        {
+            "contact": contact,
+            "erasure": privacy.erasure_of(contact),
+            "can_erase_personal_data": can_erase_personal_data(request.user),
+        },
+    )
 
 
 @centre_staff_required

@@ -67,6 +67,12 @@ class SuppressionAdmin(admin.ModelAdmin):
     search_fields = ["email"]
     raw_id_fields = ["delivery"]
 
+    def has_change_permission(self, request, obj=None):
+        # The entry of a person erased on request is only a hash: nothing in it to correct.
+        if obj is not None and obj.email_sha256:
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)

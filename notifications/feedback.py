@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Affiliation, ServiceDelivery
 from notifications import conf
-from notifications.models import Suppression
+from notifications.models import Suppression, address_digest
 from notifications.services import normalise_email
 
 logger = logging.getLogger(__name__)
@@ -109,8 +109,12 @@ def feedback_requests_send(*, today: date | None = None) -> int:
 
 
 def _suppressed(emails: set[str]) -> set[str]:
+    """The addresses among `emails` that must not be mailed: on the list, or erased on request
+    (kept only as a hash)."""
     normalised = {normalise_email(email) for email in emails}
-    return set(Suppression.objects.filter(email__in=normalised).values_list("email", flat=True))
+    by_digest = {address_digest(email): email for email in normalised}
+    rows = Suppression.objects.filter(Q(email__in=normalised) | Q(email_sha256__in=by_digest))
+    return {email or by_digest[digest] for email, digest in rows.values_list("email", "email_sha256")}
 
 
 def _claim(delivery: ServiceDelivery) -> datetime | None:

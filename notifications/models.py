@@ -7,6 +7,8 @@ re-send a message (address, language, Message-ID) is frozen on the row.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -288,8 +290,18 @@ class Suppression(models.Model):
         BOUNCED = "bounced", _("bounced")
         COMPLAINED = "complained", _("complained (marked as spam)")
 
-    # Stored lower-cased (services.normalise_email), so that lookups can use the index.
+    # Stored lower-cased (services.normalise_email), so that lookups can use the index. Empty
+    # only on the row of a person erased on request, which keeps the address's hash instead.
     email = models.EmailField(_("address"), db_index=True)
+    email_sha256 = models.CharField(
+        _("SHA-256 of an erased address"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Only for a person erased on request: the address is gone, its hash keeps it from being mailed again."),
+    )
     reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
     delivery = models.ForeignKey(
@@ -306,10 +318,28 @@ class Suppression(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("suppressed address")
         verbose_name_plural = _("suppressed addresses")
-        constraints = [models.UniqueConstraint(Lower("email"), name="suppression_unique_address")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="suppression_unique_address"
+            ),
+            # An address, or (after an erasure) only its hash: never both, never neither.
+            models.CheckConstraint(
+                condition=(~models.Q(email="") & models.Q(email_sha256__isnull=True))
+                | (models.Q(email="") & models.Q(email_sha256__isnull=False)),
+                name="suppression_address_or_hash",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.get_reason_display()})"
+        shown = self.email or f"sha256:{(self.email_sha256 or '')[:12]}…"
+        return f"{shown} ({self.get_reason_display()})"
+
+
+def address_digest(email: str) -> str:
+    """The SHA-256 (hex) of an address, normalised as the suppression list stores addresses
+    (services.normalise_email: trimmed, lower-cased), so that the same address always gives
+    the same hash."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
 class MailEvent(models.Model):

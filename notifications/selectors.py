@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from crm.models import Affiliation, Contact
 from notifications import conf
-from notifications.models import Campaign, Delivery, MailingList, Segment, Subscription, Suppression
+from notifications.models import (
+    Campaign,
+    Delivery,
+    MailingList,
+    Segment,
+    Subscription,
+    Suppression,
+    address_digest,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,12 @@ class Recipient:
 def _not_suppressed(email_ref: str = "email"):
     """A condition on a Contact queryset: its address is not on the suppression list."""
     return ~Exists(Suppression.objects.filter(email=Lower(OuterRef(email_ref))))
+
+
+def erased_address_digests() -> set[str]:
+    """Hashes of the addresses of people erased on request (crm/privacy.py). Few: one per
+    erasure, so that the audience can be checked against them in memory."""
+    return set(Suppression.objects.exclude(email_sha256=None).values_list("email_sha256", flat=True))
 
 
 def mailable_contacts() -> QuerySet[Contact]:
@@ -83,8 +97,10 @@ def campaign_audience(campaign: Campaign) -> list[Recipient]:
 
     List subscribers count through their subscription (and its language); people in a segment
     count only with their recorded newsletter consent. An address shared by two people gets one
-    message. Suppressed addresses and inactive people are left out.
+    message. Suppressed addresses and inactive people are left out, and so is an address
+    whose owner was erased on request, should it come back on another record.
     """
+    erased = erased_address_digests()
     recipients: dict[int, Recipient] = {}
     for row in _list_subscribers(campaign.mailing_lists.all()):
         recipients.setdefault(row.contact_id, row)
@@ -95,9 +111,10 @@ def campaign_audience(campaign: Campaign) -> list[Recipient]:
     unique = []
     for contact_id in sorted(recipients):
         row = recipients[contact_id]
-        if row.email.lower() not in seen_addresses:
-            seen_addresses.add(row.email.lower())
-            unique.append(row)
+        if row.email.lower() in seen_addresses or (erased and address_digest(row.email) in erased):
+            continue
+        seen_addresses.add(row.email.lower())
+        unique.append(row)
     return unique
 
 
@@ -140,7 +157,9 @@ def delivery_still_wanted(delivery: Delivery, *, list_ids: list[int]) -> bool:
     if delivery.via_segment:
         wanted |= Q(newsletter_consent=True)
     still = Contact.objects.filter(pk=delivery.contact_id, is_active=True).filter(wanted)
-    suppressed = Suppression.objects.filter(email=delivery.email.lower())
+    suppressed = Suppression.objects.filter(
+        Q(email=delivery.email.lower()) | Q(email_sha256=address_digest(delivery.email))
+    )
     return still.filter(~Exists(suppressed)).exists()
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.paging import page_of
-from notifications import mail, selectors, services
+from notifications import mail, retention, selectors, services
 from notifications.forms import (
     CampaignForm,
     MailingListForm,
@@ -344,8 +344,10 @@ def unsubscribe(request, token):
         if request.method == "GET":
             return render(request, "notifications/unsubscribe.html", context)
         everything = request.POST.get("scope") == "all"
-        if delivery is not None:
+        if delivery is not None and delivery.email:
             services.unsubscribe(delivery_id=delivery.pk, everything=everything)
+        elif delivery is not None:  # its address is no longer kept (retention or erasure)
+            retention.unsubscribe_without_address(delivery=delivery, everything=everything)
         return render(request, "notifications/unsubscribed.html", {**context, "everything": everything})
 
 

@@ -15,6 +15,7 @@ from tests import (
     permission_rows_directory,
     permission_rows_network,
     permission_rows_notifications,
+    permission_rows_privacy,
 )
 from tests.crm.factories import (
     AffiliationFactory,
@@ -119,6 +120,7 @@ AREAS = (
     permission_rows_directory,
     permission_rows_api,
     permission_rows_notifications,
+    permission_rows_privacy,
 )
 for rows in AREAS:
     MATRIX.update(rows.MATRIX_ROWS)

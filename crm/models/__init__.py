@@ -12,12 +12,14 @@ from crm.models.organisations import (
     Visibility,
 )
 from crm.models.plans import EngagementPlan, EngagementStep
+from crm.models.privacy import Erasure
 
 __all__ = [
     "Affiliation",
     "Contact",
     "EngagementPlan",
     "EngagementStep",
+    "Erasure",
     "FollowUp",
     "ImportBatch",
     "Interaction",
