@@ -112,7 +112,8 @@ class InvoiceFilter(django_filters.FilterSet):
     client_municipality = django_filters.ModelChoiceFilter(
         queryset=Municipality.objects.all(), label=_("client municipality")
     )
-    year = django_filters.NumberFilter(label=_("year"))
+    # A whole number: NumberFilter would take 2026.5 and find nothing.
+    year = django_filters.NumberFilter(label=_("year"), decimal_places=0)
     issued = django_filters.DateFromToRangeFilter(field_name="issued_on", label=_("issue date"))
     due = django_filters.DateFromToRangeFilter(field_name="due_on", label=_("due date"))
 

@@ -67,6 +67,15 @@ class NamedSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True, source="__str__")
 
 
+def _choice_or_blank(model, name: str) -> serializers.ChoiceField:
+    """A model's choice that may be left blank. ModelSerializer drops `allow_blank` from read-only
+    fields, and the schema would then promise a choice where the API may answer ""."""
+    field = model._meta.get_field(name)
+    return serializers.ChoiceField(
+        choices=field.choices, allow_blank=True, read_only=True, label=field.verbose_name
+    )
+
+
 class CentreUserSerializer(serializers.Serializer):
     """One of the centre's people (who logged an interaction, who is assigned a follow-up)."""
 
@@ -87,6 +96,9 @@ class OrganisationSerializer(serializers.ModelSerializer):
     target_groups = ThemeSerializer(many=True, read_only=True)
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     phone = serializers.CharField(read_only=True)
+    # Plain strings, as in the directory: either may be blank, which the formats email and uri refuse.
+    email = serializers.CharField(read_only=True)
+    website = serializers.CharField(read_only=True)
 
     class Meta:
         model = Organisation
@@ -131,7 +143,9 @@ class AffiliationSerializer(serializers.ModelSerializer):
 class ContactSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(read_only=True)
     phone = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True)  # may be blank, which the format email refuses
     affiliations = AffiliationSerializer(many=True, read_only=True)
+    consent_source = _choice_or_blank(Contact, "consent_source")
 
     class Meta:
         model = Contact
@@ -161,6 +175,7 @@ class InteractionSerializer(serializers.ModelSerializer):
     staff = CentreUserSerializer(read_only=True)
     contacts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     themes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    outcome = _choice_or_blank(Interaction, "outcome")
 
     class Meta:
         model = Interaction

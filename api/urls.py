@@ -1,6 +1,6 @@
 """/api/: the REST API, versioned under /api/v1/, with its OpenAPI schema, docs and tokens page."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from api import views, viewsets
@@ -34,4 +34,7 @@ urlpatterns = [
     path("docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),
     path("tokens/", views.token_list, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="api_token_revoke"),
+    # Last: any other URL of a version is a 404 in JSON. Only URLs that end in a slash, so that
+    # Django still redirects /api/v1/regions to /api/v1/regions/ (APPEND_SLASH).
+    re_path(r"^v[0-9]+/[\s\S]*/$", views.not_found),
 ]

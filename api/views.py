@@ -1,13 +1,16 @@
-"""The API tokens page: anyone logged in lists, creates and revokes their own tokens."""
+"""The API tokens page, where anyone logged in lists, creates and revokes their own tokens; and
+the API's answer to a URL it does not have."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
 
 from api import selectors, services
 from api.forms import TokenForm
@@ -41,3 +44,9 @@ def token_revoke(request, pk):
     else:
         messages.info(request, _("That token was already revoked."))
     return redirect("api_tokens")
+
+
+def not_found(request, *args, **kwargs):
+    """Any other URL under /api/v1/ (an id that is not a number, say): a 404 in the API's JSON,
+    as the schema documents, rather than the site's HTML page."""
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.routers import APIRootView
 
 from api import filters, selectors, serializers
+from api.openapi import ApiSchema
 from api.pagination import StableOrdering
 from api.permissions import CanSeeMoney, CanSeePartnerships, IsCentreStaff
 from crm import selectors as crm_selectors
@@ -38,9 +39,10 @@ class Root(ExplainedThrottling, APIRootView):
 
 
 class ReadOnlyViewSet(ExplainedThrottling, viewsets.ReadOnlyModelViewSet):
-    # Ids only: anything else is a 404 from the URL resolver, never a database error.
+    # Ids only: anything else is a 404 (views.not_found), never a database error.
     lookup_value_regex = "[0-9]+"
     filter_backends = [DjangoFilterBackend, StableOrdering]
+    schema = ApiSchema()
 
 
 # --- Centre staff ------------------------------------------------------------------------------
@@ -233,6 +235,7 @@ class DirectoryViewSet(ExplainedThrottling, viewsets.GenericViewSet):
     serializer_class = serializers.DirectoryEntrySerializer
     filterset_class = filters.DirectoryApiFilter
     filter_backends = [DjangoFilterBackend, StableOrdering]
+    schema = ApiSchema()
     # Profile fields only: ordering by a hidden section would reveal it.
     ordering_fields = ["name", "name_latin", "founding_year"]
     ordering = ["name"]

@@ -39,3 +39,9 @@ def test_healthz_needs_no_login_and_is_not_cached(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_a_host_not_allowed_is_a_400_not_a_500(client):
+    client.raise_request_exception = False
+    assert client.get("/api/v1/regions/", HTTP_HOST="evil.example").status_code == 400
+    assert client.get("/organisations/", HTTP_HOST="evil.example").status_code == 400

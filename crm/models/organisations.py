@@ -12,6 +12,8 @@ from crm.search import search_key
 from crm.validators import validate_founding_year, validate_identification_code
 from network.models import BilingualName
 
+# Nobody types more words into a search box; a longer query is someone probing.
+MAX_SEARCH_WORDS = 10
 
 class SearchKeyQuerySet(models.QuerySet):
     """Keeps `search_key` true on the bulk paths too, where save() is not called."""
@@ -51,9 +53,11 @@ class SearchKeyQuerySet(models.QuerySet):
         return count
 
     def search(self, query: str):
-        """Rows whose key contains every word of the query, in either script."""
+        """Rows whose key contains every word of the query, in either script: its first
+        MAX_SEARCH_WORDS distinct words, as each is one more condition (SQLite refuses a
+        thousand, and PostgreSQL slows down with every one)."""
         qs = self
-        for word in search_key(query).split():
+        for word in list(dict.fromkeys(search_key(query).split()))[:MAX_SEARCH_WORDS]:
             qs = qs.filter(search_key__contains=word)
         return qs
 
