@@ -4,15 +4,21 @@ The send, from start to finish:
 1. `campaign_start` freezes the audience in one transaction: one Delivery row per recipient,
    with address, language and Message-ID fixed now. After commit, a task fans the rows out to
    batch tasks in pages of ids; tasks carry ids only.
-2. `campaign_send_batch` sends a page over one connection. Per message: take a token from the
-   global rate limit, claim the row (pending → sending, only if still pending and the campaign
-   still sending), check consent again, send, mark it sent. Failures are recorded per message:
-   temporary ones wait for a later attempt, permanent ones fail and suppress the address, and
-   too many in a row pause the campaign.
+2. `campaign_send_batch` sends a page over one connection, a block of up to BLOCK rows at a
+   time: claim the block in one transaction (pending → sending, only while the campaign is
+   sending; consent and suppression are checked there, and rows that lost them are marked
+   suppressed instead), then per message take a token from the global rate limit and send,
+   then mark the block's sent rows in one statement. Failures are recorded per message, at
+   once: temporary ones wait for a later attempt, permanent ones fail and suppress the
+   address, and too many in a row pause the campaign (from the next block on).
 3. `newsletter_tick` (Celery beat, every minute) starts scheduled campaigns, deals with rows a
    dead worker left `sending` (re-sent with the same Message-ID, or held for a person), hands
    out rows due for a retry, and, once a campaign has gone quiet, rows whose task was lost;
    and closes campaigns with nothing left to send.
+
+A worker that dies mid-block leaves that block's rows `sending`: those it sent but had not
+marked yet, the one on the wire, and those it had not tried. Step 3 handles them all alike, so
+each may arrive twice (with the same Message-ID) under `resend`; at most BLOCK per worker.
 """
 
 from __future__ import annotations
@@ -25,13 +31,22 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.models import Affiliation, Contact, FollowUp, Interaction, Organisation
 from notifications import conf, mail, selectors
-from notifications.models import Campaign, Delivery, MailEvent, MailingList, Subscription, Suppression
+from notifications.models import (
+    Campaign,
+    Delivery,
+    MailEvent,
+    MailingList,
+    Subscription,
+    Suppression,
+    address_digest,
+)
 from notifications.ratelimit import RateLimiter, next_day_start
 
 logger = logging.getLogger(__name__)
@@ -511,7 +526,8 @@ def campaign_fan_out(
 
 @transaction.atomic
 def campaign_pause(*, campaign: Campaign, reason: str = "") -> bool:
-    """Stop claiming new messages; those already on the wire finish."""
+    """Stop claiming new messages; those a worker has already claimed (its block, at most
+    BLOCK) still go."""
     return bool(
         Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SENDING).update(
             status=Campaign.Status.PAUSED, paused_reason=reason[:255]
@@ -532,7 +548,8 @@ def campaign_resume(*, campaign: Campaign) -> bool:
 
 @transaction.atomic
 def campaign_cancel(*, campaign: Campaign) -> bool:
-    """Nothing more is sent; what was sent stays in the ledger."""
+    """Nothing more is claimed (a worker still sends the block it holds, at most BLOCK); what
+    was sent stays in the ledger."""
     return bool(
         Campaign.objects.filter(
             pk=campaign.pk,
@@ -544,7 +561,9 @@ def campaign_cancel(*, campaign: Campaign) -> bool:
 @transaction.atomic
 def campaign_resolve_held(*, campaign: Campaign, resend: bool) -> int:
     """A person decides on rows a dead worker left `sending` (policy `hold`): re-send them with
-    their Message-ID, or take them as sent. Returns the rows decided."""
+    their Message-ID, or take them as sent. Returns the rows decided. They are the block the
+    worker held: some sent, one perhaps on the wire, some never tried, with no telling which;
+    taken as sent, the untried ones never go."""
     stalled = selectors.stalled_deliveries(campaign)
     if resend:
         return _requeue(stalled)
@@ -606,6 +625,11 @@ def campaign_send_test(*, campaign_id: int, email: str) -> int:
 
 # The batch ------------------------------------------------------------------------------------
 
+# Rows a batch claims in one statement and marks sent in one statement: two commits per block
+# instead of two per message. A worker that dies in between leaves at most this many rows
+# `sending`, which newsletter_tick re-sends or holds (see the module's docstring).
+BLOCK = 50
+
 
 @dataclass
 class BatchResult:
@@ -613,7 +637,6 @@ class BatchResult:
     failed: int = 0
     deferred: int = 0
     suppressed: int = 0
-    skipped: int = 0
     paused: bool = False
     continued: bool = False
     errors: list[str] = field(default_factory=list)
@@ -625,104 +648,185 @@ def campaign_send_batch(*, campaign_id: int, first_id: int, last_id: int) -> Bat
     campaign = Campaign.objects.prefetch_related("mailing_lists").filter(pk=campaign_id).first()
     if campaign is None or campaign.status != Campaign.Status.SENDING:
         return BatchResult()
-    rows = list(_due(campaign_id).filter(pk__gte=first_id, pk__lte=last_id).order_by("pk"))
-    result = _Batch(campaign, rows).run()
+    result = _Batch(campaign, first_id, last_id).run()
     if result.continued:
         campaign_fan_out(campaign_id=campaign_id, id_range=(first_id, last_id))
     _finish_if_done(campaign_id)
     return result
 
 
-class _Batch:
-    """One batch: one connection, one rate limiter, a message at a time."""
+@dataclass(frozen=True)
+class _Claimed:
+    """A claimed row: what its message needs, read in the claim."""
 
-    def __init__(self, campaign: Campaign, rows: list[Delivery]):
+    pk: int
+    email: str
+    language: str
+    message_id: str
+    attempts: int  # counting the one this claim started
+    fields: mail.MergeFields
+
+
+class _Batch:
+    """One batch: one connection, one rate limiter; rows claimed and marked a block at a
+    time, sent one by one."""
+
+    def __init__(self, campaign: Campaign, first_id: int, last_id: int):
         from django.core.mail import mailers
 
         self.campaign = campaign
-        self.rows = rows
+        self.last_id = last_id
+        self.after = first_id - 1  # the last row of the range looked at
         self.lists = list(campaign.mailing_lists.all())
-        self.list_ids = [mailing_list.pk for mailing_list in self.lists]
-        self.fields = _merge_fields([row.contact_id for row in rows])
-        self.rendered: dict[str, mail.Rendered] = {}
+        self.letters: dict[str, mail.CampaignLetter] = {}
         self.limiter = RateLimiter()
         self.outbox = mail.Outbox(mailers.default)
         # Stop taking new rows well before the task's time limit; the rest go to a new task.
+        # A claimed row waits at most this long (and one send) for its turn, far less than
+        # conf.inflight_timeout(), after which the tick would take its worker for dead.
         self.deadline = time.monotonic() + conf.task_time_limit() * 0.6
         self.reset_breaker = True
+        self.sent: list[int] = []  # sent, not yet marked
+        self.stopped = False
+        self.wait_until: datetime | None = None  # the day's quota is used up: tomorrow
         self.result = BatchResult()
 
     def run(self) -> BatchResult:
+        """Block by block: claim, send each message, mark the sent ones. Stops when the
+        campaign is paused (the circuit breaker), the task runs short of time, or the day's
+        quota is used up; claimed rows not tried by then go back to pending."""
         with self.outbox:
-            for index, row in enumerate(self.rows):
-                if not self._take_token(self.rows[index:]):
-                    break
-                if not self._claim(row):
-                    self.result.skipped += 1
-                    continue
-                self._send(row)
-                if self.result.paused:
-                    break
+            more = True
+            while more and not self.stopped:
+                block, more = self._claim()
+                tried = 0
+                try:
+                    while tried < len(block) and self._may_send():
+                        tried += 1  # before sending: a row that may be on the wire is never released
+                        self._send(block[tried - 1])
+                finally:
+                    self._mark_sent()
+                    self._release(block[tried:])
+        if self.wait_until is not None:
+            rest = _due(self.campaign.pk).filter(pk__gt=self.after, pk__lte=self.last_id)
+            self.result.deferred += rest.update(next_attempt_at=self.wait_until, dispatched_at=None)
         return self.result
 
-    def _take_token(self, remaining: list[Delivery]) -> bool:
-        decision = self.limiter.acquire(deadline=self.deadline)
-        if decision.allowed:
-            return True
-        if decision.day_exhausted:
-            # Today's quota is used up: these wait for tomorrow, and the tick hands them out.
-            Delivery.objects.filter(pk__in=[row.pk for row in remaining], status=Status.PENDING).update(
-                next_attempt_at=next_day_start(), dispatched_at=None
+    def _claim(self) -> tuple[list[_Claimed], bool]:
+        """Claim the range's next block in one transaction; returns the claimed rows and
+        whether the range may hold more.
+
+        Rows another worker is claiming are skipped (SKIP LOCKED; PostgreSQL re-checks a row
+        committed meanwhile against the WHERE, so a row claimed elsewhere is never taken;
+        SQLite takes its one write lock at BEGIN). Consent is read under the lock: rows still
+        wanted go pending → sending, the others (consent withdrawn or address suppressed since
+        the freeze, or the address erased on request) go suppressed. Consent is thus checked
+        when the block is claimed, at most one block's sending before each message goes out."""
+        now = timezone.now()
+        sending = Exists(Campaign.objects.filter(pk=self.campaign.pk, status=Campaign.Status.SENDING))
+        candidates = (
+            _due(self.campaign.pk, now)
+            .filter(sending, pk__gt=self.after, pk__lte=self.last_id)
+            .annotate(
+                wanted=_still_wanted([mailing_list.pk for mailing_list in self.lists]),
+                first_name=F("contact__first_name"),
+                last_name=F("contact__last_name"),
+                organisation=_organisation_name(),
             )
-            self.result.deferred += len(remaining)
-        else:
-            self.result.continued = True
+            .order_by("pk")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list(
+                "pk", "email", "language", "message_id", "attempts", "wanted",
+                "first_name", "last_name", "organisation", named=True,
+            )[:BLOCK]
+        )  # fmt: skip
+        with transaction.atomic():
+            rows = list(candidates)
+            erased = selectors.erased_address_digests()  # few; hashed here, as at the freeze
+            wanted = {
+                row.pk for row in rows if row.wanted and not (erased and address_digest(row.email) in erased)
+            }
+            claimed = [row.pk for row in rows if row.pk in wanted]
+            unwanted = [row.pk for row in rows if row.pk not in wanted]
+            if claimed:
+                Delivery.objects.filter(pk__in=claimed).update(
+                    status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+                )
+            if unwanted:
+                Delivery.objects.filter(pk__in=unwanted).update(
+                    status=Status.SUPPRESSED, last_error="no consent at send time"
+                )
+        self.result.suppressed += len(unwanted)
+        if rows:
+            self.after = rows[-1].pk
+        block = [
+            _Claimed(
+                row.pk, row.email, row.language, row.message_id, row.attempts + 1,
+                mail.MergeFields(row.first_name, row.last_name, row.organisation or ""),
+            )
+            for row in rows
+            if row.pk in wanted
+        ]  # fmt: skip
+        return block, len(rows) == BLOCK and self.after < self.last_id
+
+    def _may_send(self) -> bool:
+        """Whether the next message may go: not paused, time left, and a token taken."""
+        if self.stopped:
+            return False
+        if time.monotonic() < self.deadline:
+            decision = self.limiter.acquire(deadline=self.deadline)
+            if decision.allowed:
+                return True
+            if decision.day_exhausted:
+                # Today's quota is used up: the rest wait for tomorrow, and the tick hands them out.
+                self.wait_until = next_day_start()
+                self.stopped = True
+                return False
+        self.result.continued = True
+        self.stopped = True
         return False
 
-    def _claim(self, row: Delivery) -> bool:
-        """pending → sending, atomically, and only while the campaign is sending. The campaign
-        is checked in a subquery, not a join, so that the update's own WHERE still tests the
-        row's status: PostgreSQL re-checks it when two workers race for the same row."""
-        now = timezone.now()
-        sending = Exists(Campaign.objects.filter(pk=OuterRef("campaign_id"), status=Campaign.Status.SENDING))
-        claimed = (
-            Delivery.objects.filter(pk=row.pk, status=Status.PENDING)
-            .filter(sending)
-            .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-        )
-        row.attempts += 1
-        return claimed == 1
-
-    def _send(self, row: Delivery) -> None:
-        if not selectors.delivery_still_wanted(row, list_ids=self.list_ids):
-            Delivery.objects.filter(pk=row.pk).update(
-                status=Status.SUPPRESSED, last_error="no consent at send time"
-            )
-            self.result.suppressed += 1
-            return
+    def _send(self, row: _Claimed) -> None:
         try:
             self.outbox.send(self._message(row))
         except Exception as error:  # classified below: every failure is recorded on its row
             self._failed(row, mail.classify(error))
             return
-        Delivery.objects.filter(pk=row.pk).update(status=Status.SENT, sent_at=timezone.now(), last_error="")
+        self.sent.append(row.pk)
         self.result.sent += 1
         self._breaker_ok()
 
-    def _message(self, row: Delivery):
-        if row.language not in self.rendered:
-            self.rendered[row.language] = mail.render_campaign(self.campaign, row.language)
-        return mail.campaign_message(
-            campaign=self.campaign,
-            lists=self.lists,
-            rendered=self.rendered[row.language],
-            fields=self.fields.get(row.contact_id, mail.MergeFields()),
-            to=row.email,
-            message_id=row.message_id,
-            token=mail.unsubscribe_token(row.pk),
+    def _message(self, row: _Claimed):
+        letter = self.letters.get(row.language)
+        if letter is None:
+            rendered = mail.render_campaign(self.campaign, row.language)
+            letter = mail.CampaignLetter(campaign=self.campaign, lists=self.lists, rendered=rendered)
+            self.letters[row.language] = letter
+        return letter.message(
+            fields=row.fields, to=row.email, message_id=row.message_id, token=mail.unsubscribe_token(row.pk)
         )
 
-    def _failed(self, row: Delivery, error: mail.SendError) -> None:
+    def _mark_sent(self) -> None:
+        if self.sent:
+            Delivery.objects.filter(pk__in=self.sent).update(
+                status=Status.SENT, sent_at=timezone.now(), last_error=""
+            )
+            self.sent = []
+
+    def _release(self, rows: list[_Claimed]) -> None:
+        """Claimed rows never tried go back to pending, their attempt not counted."""
+        if not rows:
+            return
+        released = Delivery.objects.filter(pk__in=[row.pk for row in rows], status=Status.SENDING).update(
+            status=Status.PENDING,
+            attempts=F("attempts") - 1,
+            next_attempt_at=self.wait_until,
+            dispatched_at=None,
+        )
+        if self.wait_until is not None:
+            self.result.deferred += released
+
+    def _failed(self, row: _Claimed, error: mail.SendError) -> None:
         self.result.errors.append(error.detail)
         logger.warning("Delivery %s (%s): %s", row.pk, error.kind, error.detail)
         if error.kind == mail.TEMPORARY and row.attempts <= len(conf.retry_delays()):
@@ -738,9 +842,16 @@ class _Batch:
             Delivery.objects.filter(pk=row.pk).update(status=Status.FAILED, last_error=error.detail)
             self.result.failed += 1
             if error.kind == mail.PERMANENT:
-                address_suppress(
-                    email=row.email, reason=Suppression.Reason.BOUNCED, note=error.detail, delivery=row
-                )
+                delivery = Delivery.objects.get(pk=row.pk)
+                # A person erased since the claim keeps their address only as a hash, which
+                # already stops all mail to it: it must not come back in plain text.
+                if delivery.email:
+                    address_suppress(
+                        email=row.email,
+                        reason=Suppression.Reason.BOUNCED,
+                        note=error.detail,
+                        delivery=delivery,
+                    )
         self._breaker_failed()
 
     def _breaker_ok(self) -> None:
@@ -766,11 +877,37 @@ class _Batch:
             if campaign_pause(campaign=self.campaign, reason=reason):
                 logger.error("Campaign %s paused by the circuit breaker: %s", self.campaign.pk, reason)
             self.result.paused = True
+            self.stopped = True
 
 
-def _merge_fields(contact_ids: list[int]) -> dict[int, mail.MergeFields]:
-    people = Contact.objects.filter(pk__in=contact_ids).prefetch_related("affiliations__organisation")
-    return {person.pk: mail.merge_fields_for(person) for person in people}
+def _still_wanted(list_ids: list[int]) -> ExpressionWrapper:
+    """selectors.delivery_still_wanted as a condition on Delivery rows, so that a whole block
+    is checked in its claim: the person is active, the address is not suppressed, and they
+    are still subscribed to one of the campaign's lists or, when reached through a segment,
+    still consent to newsletters. Subqueries and one join to the person, no more. (Addresses
+    suppressed only by their hash, after an erasure, are checked by the claim in Python.)"""
+    subscribed = Exists(
+        Subscription.objects.filter(
+            contact_id=OuterRef("contact_id"),
+            mailing_list_id__in=list_ids,
+            status=Subscription.Status.SUBSCRIBED,
+        )
+    )
+    # Suppression.email is stored lower-cased (normalise_email).
+    suppressed = Exists(Suppression.objects.filter(email=Lower(OuterRef("email"))))
+    consent = Q(subscribed) | Q(via_segment=True, contact__newsletter_consent=True)
+    wanted = Q(contact__is_active=True) & consent & ~Q(suppressed)
+    return ExpressionWrapper(wanted, output_field=BooleanField())
+
+
+def _organisation_name() -> Subquery:
+    """The {{ organisation }} merge field, as mail.merge_fields_for reads it: the person's
+    affiliation without an end date, the main one first."""
+    return Subquery(
+        Affiliation.objects.filter(contact_id=OuterRef("contact_id"), end_date__isnull=True)
+        .order_by("-is_primary", "pk")
+        .values("organisation__name")[:1]
+    )
 
 
 # The periodic task ----------------------------------------------------------------------------

@@ -39,6 +39,7 @@ def send_campaign_batch(campaign_id: int, first_id: int, last_id: int) -> dict:
         "sent": result.sent,
         "failed": result.failed,
         "deferred": result.deferred,
+        "suppressed": result.suppressed,
         "paused": result.paused,
     }
 

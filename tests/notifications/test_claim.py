@@ -40,23 +40,28 @@ def test_a_range_sent_twice_sends_each_message_once(django_capture_on_commit_cal
 def test_rows_claimed_by_another_worker_are_skipped(django_capture_on_commit_callbacks, outbox):
     campaign = _started_campaign(django_capture_on_commit_callbacks)
     rows = list(Delivery.objects.filter(campaign=campaign).order_by("pk"))
-    # Another worker claims two rows after this one loaded them.
+    # Another worker claimed two rows of the range.
     Delivery.objects.filter(pk__in=[rows[1].pk, rows[4].pk]).update(status="sending")
 
-    result = services._Batch(campaign, rows).run()
+    result = services.campaign_send_batch(campaign_id=campaign.pk, first_id=rows[0].pk, last_id=rows[-1].pk)
 
-    assert (result.sent, result.skipped) == (4, 2)
-    assert len(outbox) == 4
+    assert result.sent == 4
+    assert sorted(message.to[0] for message in outbox) == sorted(
+        row.email for row in rows if row.pk not in (rows[1].pk, rows[4].pk)
+    )
+    assert Delivery.objects.filter(status="sending").count() == 2
 
 
 @pytest.mark.django_db
 def test_a_paused_campaign_claims_nothing(django_capture_on_commit_callbacks, outbox):
     campaign = _started_campaign(django_capture_on_commit_callbacks)
-    rows = list(Delivery.objects.filter(campaign=campaign))
+    first, last = _range(campaign)
+    batch = services._Batch(campaign, first, last)  # loaded while the campaign was sending
     services.campaign_pause(campaign=campaign)
 
-    assert services._Batch(campaign, rows).run().sent == 0
+    assert batch.run().sent == 0
     assert outbox == []
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("pending", 0)}
 
 
 @pytest.mark.skipif(
