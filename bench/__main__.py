@@ -5,7 +5,8 @@
     .venv/bin/python -m bench --scale 20000 --only crm_pages,revenue
 
 Each benchmark runs as its own process (`python -m bench.<name>`) against its own PostgreSQL
-database on the server of BENCH_DATABASE_SERVER (default the local one), named for the
+database on the server of BENCH_DATABASE_SERVER (default the local one; the newsletter's
+workers meet on the Redis of BENCH_BROKER_URL, default database 12 of the local one), named for the
 scale so that a rerun at the same scale reuses what an earlier run seeded:
 - kavshiri_bench_s<N>: the main data (bench.seed: N organisations, 3N people, 10N
   interactions, N invoices), read by bench.seed (seed_demo's rate), bench.crm_pages,
@@ -41,6 +42,8 @@ from bench.common import RESULTS_DIR, git_revision
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
+# Redis database 12: CI's test run uses 13 (cache) and 14 (broker).
+DEFAULT_BROKER = "redis://127.0.0.1:6379/12"
 DEFAULT_SCALE = 100_000
 QUICK_SCALE = 2_000
 NEWSLETTER_RECIPIENTS = 10_000
@@ -56,6 +59,7 @@ class Benchmark:
     name: str
     database_suffix: str  # "" for the main data
     arguments: tuple[str, ...]
+    needs_redis_broker: bool = False  # its Celery workers are real processes
 
 
 def benchmarks_planned(*, scale: int, quick: bool) -> list[Benchmark]:
@@ -70,7 +74,12 @@ def benchmarks_planned(*, scale: int, quick: bool) -> list[Benchmark]:
         Benchmark("revenue", "", ("--invoices", str(scale), *timing)),
         Benchmark("importing", "", (*organisations, "--rows", str(import_rows), *timing)),
         Benchmark("directory", "_directory", (*organisations, *timing)),
-        Benchmark("newsletter", "_newsletter", ("--recipients", str(recipients), *(("--runs", "5") if quick else ()))),
+        Benchmark(
+            "newsletter",
+            "_newsletter",
+            ("--recipients", str(recipients), *(("--runs", "5") if quick else ())),
+            needs_redis_broker=True,
+        ),
     ]
 
 
@@ -86,6 +95,8 @@ class Ran:
 def run_one(benchmark: Benchmark, *, scale: int, server: str) -> Ran:
     database = f"kavshiri_bench_s{scale}{benchmark.database_suffix}"
     env = {**os.environ, "DATABASE_URL": f"{server.rstrip('/')}/{database}"}
+    if benchmark.needs_redis_broker:
+        env["CELERY_BROKER_URL"] = os.environ.get("BENCH_BROKER_URL", DEFAULT_BROKER)
     command = [sys.executable, "-m", f"bench.{benchmark.name}", *benchmark.arguments]
     print(f"\n=== bench.{benchmark.name} on {database}: {' '.join(command[1:])}", flush=True)
     started_at = time.time()
