@@ -63,9 +63,14 @@ def test_the_managers_pages_run_under_the_policy(browser, live_server, screensho
     page.goto(f"{live_server.url}/api/tokens/")
     page.fill("#id_name", "website")
     page.locator("form[action='/api/tokens/'] button[type=submit]").click()
-    page.locator("#token-secret").focus()
-    assert (
-        page.evaluate("() => document.getSelection().toString() || document.activeElement.selectionEnd") != 0
+    secret = page.locator("#token-secret")
+    expect(secret).to_be_visible()
+    page.wait_for_load_state("load")  # the script is attached once the page has loaded
+    secret.blur()  # a field focused before that would never see a focus event
+    secret.focus()
+    # Fails by timing out if select-on-focus.js never selects the secret.
+    page.wait_for_function(
+        "() => document.getSelection().toString() !== '' || document.activeElement.selectionEnd > 0"
     )
     context.clear_cookies()
 
