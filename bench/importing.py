@@ -209,9 +209,8 @@ class FilePlanner:
         rng.shuffle(planned)
         # Each repeat goes somewhere after the row it repeats.
         for _ in range(repeats):
-            half = len(planned) // 2
-            original = rng.choice([row for row in planned[:half] if row.why == "new"])
-            planned.insert(rng.randrange(half + 1, len(planned) + 1), self._repeat(original))
+            at = rng.choice([index for index, row in enumerate(planned) if row.why == "new"])
+            planned.insert(rng.randrange(at + 1, len(planned) + 1), self._repeat(planned[at]))
         return PlannedFile(planned)
 
     # -- cells -----------------------------------------------------------------------------------
