@@ -27,6 +27,8 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MIN_REPEATS = 5
 DEFAULT_REPEATS = 7
 DEFAULT_WARMUP = 2
+# Calls whose queries are compared by their median before one is EXPLAINed.
+EXPLAIN_CALLS = 5
 BENCH_SECRET_KEY = "bench-only-not-a-secret"
 # PostgreSQL settings that move query timings; recorded with every run.
 POSTGRES_SETTINGS = (
@@ -149,6 +151,48 @@ def count_queries(fn: Callable[[], Any]) -> int:
     with CaptureQueriesContext(connection) as captured:
         fn()
     return len(captured.captured_queries)
+
+
+def client_settings_apply() -> None:
+    """What Django's test client needs from production settings, as tests/conftest.py sets it:
+    the host it calls itself, plain HTTP (production redirects it to HTTPS), and static files
+    named without collectstatic's manifest."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    override_settings(
+        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
+        SECURE_SSL_REDIRECT=False,
+        STATIC_ROOT=None,
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    ).enable()
+
+def slowest_query_explained(fn: Callable[[], Any]) -> str:
+    """EXPLAIN ANALYZE of the query `fn` spends longest on. A request sends the same queries
+    in the same order each time; they are compared by their median over EXPLAIN_CALLS calls,
+    because one call's slowest query is often only the one the machine paused in."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    calls = []
+    for _ in range(EXPLAIN_CALLS):
+        with CaptureQueriesContext(connection) as captured:
+            fn()
+        calls.append(captured.captured_queries)
+    same_query = zip(*calls, strict=False)
+    slowest = max(same_query, key=lambda runs: statistics.median(float(run["time"]) for run in runs))
+    sql = slowest[0]["sql"]
+    # A ModelChoiceField iterates its queryset through a server-side cursor: explain its SELECT.
+    if sql.startswith("DECLARE "):
+        sql = sql[sql.index(" FOR ") + len(" FOR ") :]
+    with connection.cursor() as cursor:
+        # Without parameters the SQL goes to the server as captured: its % need no escaping.
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return f"{sql}\n{plan}"
 
 
 # -- timing --------------------------------------------------------------------------------------

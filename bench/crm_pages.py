@@ -52,6 +52,7 @@ from bench.common import (
     DEFAULT_WARMUP,
     BenchError,
     Result,
+    client_settings_apply,
     count_queries,
     database_label,
     database_settings,
@@ -60,6 +61,7 @@ from bench.common import (
     git_revision,
     result_from,
     results_write,
+    slowest_query_explained,
     time_against_baseline,
 )
 
@@ -74,7 +76,6 @@ LIST_QUERY = "akhalgazrduli"
 STAFF_USERNAME = "staff"
 # Rounds of the "where the time goes" measure: medians of this many requests.
 SQL_SHARE_ROUNDS = 5
-EXPLAIN_CALLS = 5
 # Fields a change to the record is not reported for (crm/selectors.py, _UNTRACKED).
 UNTRACKED_FIELDS = {"id", "search_key", "updated_at", "created_at"}
 _ORGANISATION_LINK = re.compile(r'href="/organisations/(\d+)/"')
@@ -798,30 +799,6 @@ def figures_time(figures: list[Figure], *, repeats: int, warmup: int) -> list[Re
     return results
 
 
-def slowest_query_explained(fn: Callable[[], Any]) -> str:
-    """EXPLAIN ANALYZE of the query `fn` spends longest on. A request sends the same queries
-    in the same order each time; they are compared by their median over EXPLAIN_CALLS calls,
-    because one call's slowest query is often only the one the machine paused in."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    calls = []
-    for _ in range(EXPLAIN_CALLS):
-        with CaptureQueriesContext(connection) as captured:
-            fn()
-        calls.append(captured.captured_queries)
-    same_query = zip(*calls, strict=False)
-    slowest = max(same_query, key=lambda runs: statistics.median(float(run["time"]) for run in runs))
-    sql = slowest[0]["sql"]
-    # A ModelChoiceField iterates its queryset through a server-side cursor: explain its SELECT.
-    if sql.startswith("DECLARE "):
-        sql = sql[sql.index(" FOR ") + len(" FOR ") :]
-    with connection.cursor() as cursor:
-        # Without parameters the SQL goes to the server as captured: its % need no escaping.
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    return f"{sql}\n{plan}"
-
 
 # -- running it ----------------------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
@@ -843,21 +820,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     return parser
 
-
-def client_settings_apply() -> None:
-    """What the test client needs from production settings, as tests/conftest.py sets it: the
-    host it calls itself, and static files named without collectstatic's manifest."""
-    from django.conf import settings
-    from django.test.utils import override_settings
-
-    override_settings(
-        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
-        STATIC_ROOT=None,
-        STORAGES={
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-    ).enable()
 
 
 @dataclass

@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -35,13 +34,16 @@ from bench.common import (
     DEFAULT_WARMUP,
     BenchError,
     Result,
+    client_settings_apply,
     count_queries,
     database_label,
     database_settings,
     django_setup,
     format_table,
+    git_revision,
     result_from,
     results_write,
+    slowest_query_explained,
     time_against_baseline,
 )
 
@@ -582,20 +584,6 @@ def figures_time(figures: list[Figure], *, repeats: int, warmup: int) -> list[Re
     return results
 
 
-def slowest_query_explained(fn: Callable[[], Any]) -> str:
-    """EXPLAIN ANALYZE of the slowest query one call of `fn` sends."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        fn()
-    slowest = max(captured.captured_queries, key=lambda query: float(query["time"]))
-    with connection.cursor() as cursor:
-        # Without parameters the SQL goes to the server as captured: its % need no escaping.
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    return f"{slowest['sql']}\n{plan}"
-
 
 # -- running it ----------------------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
@@ -625,32 +613,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     return parser
 
-
-def _git_revision() -> str | None:
-    try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
-def client_settings_apply() -> None:
-    """What the test client needs from production settings, as tests/conftest.py sets it: the
-    host it calls itself, plain HTTP, and static files named without collectstatic's manifest."""
-    from django.conf import settings
-    from django.test.utils import override_settings
-
-    override_settings(
-        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
-        # The client speaks plain HTTP, which production settings redirect to HTTPS.
-        SECURE_SSL_REDIRECT=False,
-        STATIC_ROOT=None,
-        STORAGES={
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-    ).enable()
 
 
 @dataclass
@@ -740,7 +702,7 @@ def run(args: argparse.Namespace) -> Run:
         "target_ratio": TARGET_RATIO,
         "python": platform.python_version(),
         "django": django.get_version(),
-        "git_revision": _git_revision(),
+        "git_revision": git_revision(),
     }
     return Run(results, plan.unavailable, query_counts, trigram, explained, meta)
 

@@ -42,7 +42,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import BenchError, database_label, database_settings, django_setup, results_write
+from bench.common import (
+    BenchError,
+    database_label,
+    database_settings,
+    django_setup,
+    git_revision,
+    results_write,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 0.5  # pipeline messages per second / smtplib's, at least
@@ -864,14 +871,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _git_revision() -> str | None:
-    try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=True, cwd=ROOT
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
 
 def _versions() -> dict:
     import celery
@@ -1073,7 +1072,7 @@ class Bench:
             "profile": asdict(profile) if profile else None,
             "target": f"pipeline messages/s at least {TARGET_RATIO:g}× smtplib's",
             **_versions(),
-            "git_revision": _git_revision(),
+            "git_revision": git_revision(),
         }
         return row, profile, {**meta, "_runs": (pipeline_runs, smtplib_runs)}
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from bench.common import (
     database_settings,
     django_setup,
     format_table,
+    git_revision,
     result_from,
     results_write,
     time_against_baseline,
@@ -456,14 +456,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _git_revision() -> str | None:
-    try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
 
 def run(args: argparse.Namespace) -> tuple[list[Result], dict]:
     invoices = QUICK_INVOICES if args.quick else args.invoices
@@ -510,7 +502,7 @@ def run(args: argparse.Namespace) -> tuple[list[Result], dict]:
         "target_ratio": TARGET_RATIO,
         "python": platform.python_version(),
         "django": django.get_version(),
-        "git_revision": _git_revision(),
+        "git_revision": git_revision(),
     }
     return results, meta
 
