@@ -44,6 +44,11 @@ def erased_address_digests() -> set[str]:
     return set(Suppression.objects.exclude(email_sha256=None).values_list("email_sha256", flat=True))
 
 
+def erased_entry(email: str) -> Suppression | None:
+    """The suppression entry left by erasing the owner of this address, if there is one."""
+    return Suppression.objects.filter(email_sha256=address_digest(email)).first() if email.strip() else None
+
+
 def mailable_contacts() -> QuerySet[Contact]:
     """Active people with an address that nobody asked us to stop mailing."""
     return Contact.objects.filter(is_active=True).exclude(email="").filter(_not_suppressed())

@@ -71,6 +71,13 @@ def subscription_add_by_staff(
     """Subscribe someone on their word given to staff (or an import), with the reason kept."""
     if not contact.email:
         raise CampaignError(_("This person has no email address."))
+    if selectors.erased_entry(contact.email) is not None:
+        raise CampaignError(
+            _(
+                "This address belonged to a person erased at their request. Only they can subscribe it "
+                "again, through the public subscription form."
+            )
+        )
     now = timezone.now()
     subscription, _created = Subscription.objects.select_for_update().get_or_create(
         contact=contact, mailing_list=mailing_list, defaults={"language": language}
@@ -98,7 +105,8 @@ def subscription_request(
     """
     email = normalise_email(email)
     blocked = Suppression.objects.filter(
-        email=email, reason__in=[Suppression.Reason.BOUNCED, Suppression.Reason.COMPLAINED]
+        Q(email=email) | Q(email_sha256=address_digest(email)),
+        reason__in=[Suppression.Reason.BOUNCED, Suppression.Reason.COMPLAINED],
     )
     if blocked.exists():
         return None
@@ -145,7 +153,8 @@ def subscription_confirm(*, subscription_id: int) -> Subscription:
     """Confirm a double opt-in: consent recorded as given through the form, now.
 
     Idempotent. Confirming is a new, explicit consent, so it lifts an earlier "no mail at all"
-    for the address; a bounce or complaint stays.
+    for the address, the one an erasure left as a hash included (the person came back and
+    asked, from the address itself); a bounce or complaint stays.
     """
     subscription = Subscription.objects.select_for_update().select_related("contact").get(pk=subscription_id)
     if subscription.status in (Subscription.Status.PENDING, Subscription.Status.UNSUBSCRIBED):
@@ -155,8 +164,9 @@ def subscription_confirm(*, subscription_id: int) -> Subscription:
         subscription.consent_note = ""
         subscription.unsubscribed_at = None
         subscription.save()
+        address = normalise_email(subscription.contact.email)
         Suppression.objects.filter(
-            email=normalise_email(subscription.contact.email), reason=Suppression.Reason.STOPPED
+            Q(email=address) | Q(email_sha256=address_digest(address)), reason=Suppression.Reason.STOPPED
         ).delete()
         logger.info("Subscription %s confirmed", subscription.pk)
     return subscription
@@ -181,7 +191,7 @@ def unsubscribe(*, delivery_id: int, everything: bool) -> Delivery:
     if (everything or delivery.via_segment) and contact.newsletter_consent:
         contact.newsletter_consent = False
         contact.save(update_fields=["newsletter_consent"])
-    if everything:
+    if everything and delivery.email:  # one past retention or erasure has no address left to stop
         address_suppress(email=delivery.email, reason=Suppression.Reason.STOPPED, delivery=delivery)
     logger.info("Delivery %s: unsubscribed (%s)", delivery.pk, "everything" if everything else "lists")
     return delivery
@@ -199,11 +209,20 @@ def address_suppress(
     *, email: str, reason: str, note: str = "", delivery: Delivery | None = None
 ) -> Suppression:
     """Stop all mail to an address (a bounce, a complaint, or the person's wish). Idempotent;
-    a complaint outranks whatever was recorded before, since it is the one that hurts."""
+    a complaint outranks whatever was recorded before, since it is the one that hurts.
+
+    The address of a person erased on request is already stopped by its hash; writing it out
+    again in plain text would undo the erasure, so that entry is the one kept up to date.
+    """
     email = normalise_email(email)
-    suppression, created = Suppression.objects.get_or_create(
-        email=email, defaults={"reason": reason, "note": note[:500], "delivery": delivery}
-    )
+    if not email:
+        raise ValueError("address_suppress needs an address")
+    suppression = selectors.erased_entry(email)
+    created = False
+    if suppression is None:
+        suppression, created = Suppression.objects.get_or_create(
+            email=email, defaults={"reason": reason, "note": note[:500], "delivery": delivery}
+        )
     if not created and reason == Suppression.Reason.COMPLAINED and suppression.reason != reason:
         suppression.reason = reason
         suppression.save(update_fields=["reason"])
@@ -242,25 +261,34 @@ def mail_event_record(
     """
     email = normalise_email(email)
     message_id = _bracketed(message_id)
-    delivery = _delivery_with_message_id(message_id, email)
+    # A late report about a person erased on request: kept as an event, without the address or
+    # the server's words about it; their hash entry takes the bounce; nobody is asked to act.
+    erased = selectors.erased_entry(email) is not None
+    delivery = None if erased else _delivery_with_message_id(message_id, email)
     event, created = MailEvent.objects.get_or_create(
         provider=provider,
         event_id=event_id,
         defaults={
             "kind": kind,
-            "email": email,
+            "email": "" if erased else email,
             "message_id": message_id,
-            "detail": detail[:500],
+            "detail": "" if erased else detail[:500],
             "delivery": delivery,
         },
     )
     if not created:
         return event, False
-    logger.info("Mail event %s from %r: %s for %s", event_id, provider, kind, email)
+    logger.info(
+        "Mail event %s from %r: %s for %s", event_id, provider, kind, "an erased address" if erased else email
+    )
     reason = _REASON_FOR.get(kind)
-    if reason is None:
+    if reason is None or not email:
         return event, True
-    suppression = address_suppress(email=email, reason=reason, note=detail, delivery=delivery)
+    suppression = address_suppress(
+        email=email, reason=reason, note="" if erased else detail, delivery=delivery
+    )
+    if erased:
+        return event, True
     if delivery is not None:
         _delivery_mark_reported(delivery, _REPORT_FOR[reason])
     # From here one report per address at a time: a second report of the same address under
