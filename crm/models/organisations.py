@@ -40,7 +40,9 @@ class SearchKeyQuerySet(models.QuerySet):
         return super().bulk_update(objs, fields, *args, **kwargs)
 
     def update(self, **kwargs):
-        if not set(kwargs) & set(self.model.SEARCH_KEY_FIELDS):
+        # A caller writing the key itself knows it: bulk_update above ends in update() with
+        # the keys it filled, which must not be rebuilt a second time.
+        if not set(kwargs) & set(self.model.SEARCH_KEY_FIELDS) or "search_key" in kwargs:
             return super().update(**kwargs)
         # A name changed in SQL: rebuild the keys of exactly the rows changed, in the same
         # transaction, so no reader ever sees a new name with an old key.

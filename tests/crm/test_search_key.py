@@ -60,6 +60,21 @@ def test_bulk_update_of_names_refreshes_keys():
     assert organisation.search_key == "baghdatis kseli"
 
 
+def test_bulk_update_writes_the_keys_once(django_assert_num_queries):
+    organisations = [OrganisationFactory(name=f"ვანის ქსელი {n}", name_latin="") for n in range(3)]
+    for organisation in organisations:
+        organisation.name = organisation.name.replace("ვანის", "ხონის")
+    # One UPDATE, inside the atomic block bulk_update opens; the override used to read the rows
+    # back and write their keys again (3 more queries per batch).
+    with django_assert_num_queries(1, exact=False) as captured:
+        Organisation.objects.bulk_update(organisations, ["name"])
+    assert [q["sql"].split()[0] for q in captured.captured_queries if "UPDATE" in q["sql"]] == ["UPDATE"]
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    assert sorted(Organisation.objects.values_list("search_key", flat=True)) == [
+        f"khonis kseli {n}" for n in range(3)
+    ]
+
+
 def test_queryset_update_of_names_refreshes_keys():
     organisation = OrganisationFactory(name="ვანის ქსელი", name_latin="")
     untouched = OrganisationFactory(name="ხონის კლუბი", name_latin="")
