@@ -124,6 +124,9 @@ class Gunicorn:
                 str(WORKERS),
                 "--timeout",
                 "60",
+                # gunicorn 27's control socket has one fixed path per user: a second gunicorn
+                # (another run, the fault tests) would take it over.
+                "--no-control-socket",
             ],
             env=env,
             cwd=ROOT,

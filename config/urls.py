@@ -10,6 +10,9 @@ admin.site.site_header = _("Kavshiri administration")
 admin.site.site_title = _("Kavshiri")
 admin.site.index_title = _("Administration")
 
+# 503 with a clear page when the database is out of reach, the site's 500 page otherwise.
+handler500 = "config.database_unavailable.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
