@@ -2,7 +2,8 @@
 
 Every operation documents its refusals, each one JSON: 401 (no token, or a token that does not
 open the API), 403 (a role the resource refuses), 404 (no such object or page), 429 (too many
-requests) and, for a list with filters, 400 (a filter's value not accepted). The variants of a
+requests), 503 (the database out of reach for a moment; config/database_unavailable.py) and,
+for a list with filters, 400 (a filter's value not accepted). The variants of a
 resource without money are closed: the schema promises that no price is among their fields.
 A client generated from the schema can rely on every answer, and tests/api/test_schemathesis.py
 checks them all.
@@ -61,6 +62,10 @@ class ApiSchema(AutoSchema):
         )
         refusals["429"] = OpenApiResponse(
             ErrorSerializer, _("Too many requests: the Retry-After header says how many seconds to wait.")
+        )
+        refusals["503"] = OpenApiResponse(
+            ErrorSerializer,
+            _("The database cannot be reached for a moment: the Retry-After header says when to try again."),
         )
         return refusals
 

@@ -128,11 +128,11 @@ def test_the_checked_schema_is_the_served_one(api):
 
 def test_every_operation_documents_its_refusals():
     operations = {path: item["get"] for path, item in schema.raw_schema["paths"].items()}
-    assert set(operations["/api/v1/invoices/"]["responses"]) == {"200", "400", "401", "403", "404", "429"}
-    assert set(operations["/api/v1/invoices/{id}/"]["responses"]) == {"200", "401", "403", "404", "429"}
+    assert set(operations["/api/v1/invoices/"]["responses"]) == {"200", "400", "401", "403", "404", "429", "503"}
+    assert set(operations["/api/v1/invoices/{id}/"]["responses"]) == {"200", "401", "403", "404", "429", "503"}
     # Public: a bad token is still a 401, but no role is refused.
-    assert set(operations["/api/v1/regions/"]["responses"]) == {"200", "401", "404", "429"}
-    assert set(operations["/api/v1/directory/"]["responses"]) == {"200", "400", "401", "404", "429"}
+    assert set(operations["/api/v1/regions/"]["responses"]) == {"200", "401", "404", "429", "503"}
+    assert set(operations["/api/v1/directory/"]["responses"]) == {"200", "400", "401", "404", "429", "503"}
     error = operations["/api/v1/invoices/"]["responses"]["403"]["content"]["application/json"]["schema"]
     assert error == {"$ref": "#/components/schemas/Error"}
 
