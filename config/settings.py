@@ -255,6 +255,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose broker went away reconnects until it is back, however long that takes (by
+# default it exits after 100 tries, about 47 minutes). Tasks running meanwhile finish, as
+# Celery 6 would no longer let them: killed mid-batch they would leave messages in doubt.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # One task at a time per worker process: a killed worker loses at most the batch in its hands.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

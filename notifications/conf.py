@@ -59,6 +59,14 @@ def breaker_threshold() -> int:
     return int(_get("BREAKER_THRESHOLD", 25))
 
 
+def breaker_cooldown() -> int:
+    """Seconds a campaign paused by the circuit breaker stays quiet before newsletter_tick
+    resumes it by itself (a manager may resume or cancel it sooner). Each message keeps its
+    own retry schedule (retry_delays) meanwhile, so an outage shorter than that schedule loses
+    nothing."""
+    return int(_get("BREAKER_COOLDOWN", 5 * 60))
+
+
 def inflight_timeout() -> int:
     """Seconds a row may stay `sending` before its worker is taken for dead. Well above the
     SMTP timeout, so that a slow but living worker is never overtaken."""

@@ -422,6 +422,10 @@ def confirmation_message(*, subscription, token: str) -> EmailMultiAlternatives:
 TEMPORARY = "temporary"
 PERMANENT = "permanent"
 INVALID = "invalid"
+# "Service not available, closing transmission channel" (RFC 5321, 3.8): to any command, and
+# smtplib has closed its end too; the next message needs a new connection, or it would fail
+# for nothing and count against its own retries and the circuit breaker.
+CLOSING = 421
 
 
 @dataclass(frozen=True)
@@ -440,19 +444,21 @@ def classify(error: Exception) -> SendError:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _message in error.recipients.values()]
         permanent = bool(codes) and all(code >= 500 for code in codes)
-        return SendError(PERMANENT if permanent else TEMPORARY, detail)
+        return SendError(PERMANENT if permanent else TEMPORARY, detail, broken_connection=CLOSING in codes)
     if isinstance(error, smtplib.SMTPServerDisconnected):
         return SendError(TEMPORARY, detail, broken_connection=True)
     if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPAuthenticationError):
         return SendError(TEMPORARY, detail, broken_connection=True)
     if isinstance(error, smtplib.SMTPResponseException):
-        return SendError(PERMANENT if error.smtp_code >= 500 else TEMPORARY, detail)
+        kind = PERMANENT if error.smtp_code >= 500 else TEMPORARY
+        return SendError(kind, detail, broken_connection=error.smtp_code == CLOSING)
     if isinstance(error, smtplib.SMTPException | OSError | socket.timeout):
         return SendError(TEMPORARY, detail, broken_connection=True)
     if isinstance(error, ValueError | UnicodeError):  # an address SMTP cannot carry
         return SendError(INVALID, detail)
     # Anything else is most likely ours (a template, a setting): retried like a temporary
-    # failure, so that if it repeats the circuit breaker pauses the campaign for a person.
+    # failure, so that if it repeats the circuit breaker pauses the campaign, with the error
+    # shown for a person (it tries again only now and then until someone sees to it).
     return SendError(TEMPORARY, detail, broken_connection=True)
 
 

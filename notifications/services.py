@@ -11,10 +11,11 @@ The send, from start to finish:
    then mark the block's sent rows in one statement. Failures are recorded per message, at
    once: temporary ones wait for a later attempt, permanent ones fail and suppress the
    address, and too many in a row pause the campaign (from the next block on).
-3. `newsletter_tick` (Celery beat, every minute) starts scheduled campaigns, deals with rows a
-   dead worker left `sending` (re-sent with the same Message-ID, or held for a person), hands
-   out rows due for a retry, and, once a campaign has gone quiet, rows whose task was lost;
-   and closes campaigns with nothing left to send.
+3. `newsletter_tick` (Celery beat, every minute) starts scheduled campaigns, resumes those the
+   circuit breaker paused once they have cooled down, deals with rows a dead worker left
+   `sending` (re-sent with the same Message-ID, or held for a person), hands out rows due for
+   a retry, and, once a campaign has gone quiet, rows whose task was lost; and closes
+   campaigns with nothing left to send.
 
 A worker that dies mid-block leaves that block's rows `sending`: those it sent but had not
 marked yet, the one on the wire, and those it had not tried. Step 3 handles them all alike, so
@@ -555,10 +556,11 @@ def campaign_fan_out(
 @transaction.atomic
 def campaign_pause(*, campaign: Campaign, reason: str = "") -> bool:
     """Stop claiming new messages; those a worker has already claimed (its block, at most
-    BLOCK) still go."""
+    BLOCK) still go. A person's pause lasts until a person resumes: it clears the failure
+    count, which marks a pause of the circuit breaker (see _resume_after_breaker)."""
     return bool(
         Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SENDING).update(
-            status=Campaign.Status.PAUSED, paused_reason=reason[:255]
+            status=Campaign.Status.PAUSED, paused_reason=reason[:255], consecutive_failures=0
         )
     )
 
@@ -885,27 +887,46 @@ class _Batch:
     def _breaker_ok(self) -> None:
         # Reset the shared count on the batch's first success and after each failure seen
         # here: one write per batch, not per message, in the common case of no failures.
+        # Only while sending: the count of a campaign the breaker paused stays, as the mark
+        # that newsletter_tick resumes it by itself.
         if self.reset_breaker:
-            Campaign.objects.filter(pk=self.campaign.pk, consecutive_failures__gt=0).update(
-                consecutive_failures=0
-            )
+            Campaign.objects.filter(
+                pk=self.campaign.pk, status=Campaign.Status.SENDING, consecutive_failures__gt=0
+            ).update(consecutive_failures=0)
             self.reset_breaker = False
 
     def _breaker_failed(self) -> None:
         self.reset_breaker = True
-        Campaign.objects.filter(pk=self.campaign.pk).update(
+        # Counted only while sending: the failures of blocks still in flight after a person's
+        # pause must not turn it into the breaker's, which ends by itself.
+        Campaign.objects.filter(pk=self.campaign.pk, status=Campaign.Status.SENDING).update(
             consecutive_failures=F("consecutive_failures") + 1
         )
         failures = Campaign.objects.values_list("consecutive_failures", flat=True).get(pk=self.campaign.pk)
         if failures >= conf.breaker_threshold():
-            reason = _("%(count)s failures in a row; the last: %(error)s") % {
-                "count": failures,
-                "error": self.result.errors[-1],
-            }
-            if campaign_pause(campaign=self.campaign, reason=reason):
-                logger.error("Campaign %s paused by the circuit breaker: %s", self.campaign.pk, reason)
+            _breaker_pause(self.campaign.pk, failures=failures, error=self.result.errors[-1])
             self.result.paused = True
             self.stopped = True
+
+
+def _breaker_pause(campaign_id: int, *, failures: int, error: str) -> bool:
+    """The circuit breaker's pause: like a person's, but it keeps the failure count, and
+    newsletter_tick resumes the campaign once it has been quiet for conf.breaker_cooldown().
+    Guarded on the count too: a success meanwhile (which resets it) means the server is back."""
+    resume_at = timezone.localtime() + timedelta(seconds=conf.breaker_cooldown())
+    reason = _(
+        "%(count)s failures in a row; sending resumes by itself from %(time)s. The last: %(error)s"
+    ) % {
+        "count": failures,
+        "time": resume_at.strftime("%H:%M"),
+        "error": error,
+    }
+    paused = Campaign.objects.filter(
+        pk=campaign_id, status=Campaign.Status.SENDING, consecutive_failures__gte=conf.breaker_threshold()
+    ).update(status=Campaign.Status.PAUSED, paused_reason=reason[:255])
+    if paused:
+        logger.error("Campaign %s paused by the circuit breaker: %s", campaign_id, reason)
+    return bool(paused)
 
 
 def _still_wanted(list_ids: list[int]) -> ExpressionWrapper:
@@ -948,12 +969,14 @@ class TickResult:
     held: int = 0
     dispatched: int = 0
     finished: list[int] = field(default_factory=list)
+    resumed: list[int] = field(default_factory=list)
 
 
 def newsletter_tick() -> TickResult:
-    """Every minute: start what is due, recover what dead workers left, hand out what nobody
-    is working on, close what is done. Each step is idempotent, so two ticks overlapping (or a
-    tick redelivered by the broker) do no harm."""
+    """Every minute: start what is due, resume what the circuit breaker paused once it has
+    cooled down, recover what dead workers left, hand out what nobody is working on (and what
+    a lost task held: the broker may have lost its queue), close what is done. Each step is
+    idempotent, so two ticks overlapping (or a tick redelivered by the broker) do no harm."""
     result = TickResult()
     due = Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=timezone.now())
     for campaign_id in due.values_list("pk", flat=True):
@@ -962,6 +985,10 @@ def newsletter_tick() -> TickResult:
             result.started.append(campaign_id)
         except CampaignError as refused:
             logger.warning("Scheduled campaign %s not started: %s", campaign_id, refused)
+    paused_by_breaker = Campaign.objects.filter(status=Campaign.Status.PAUSED, consecutive_failures__gt=0)
+    for campaign in paused_by_breaker:
+        if _resume_after_breaker(campaign):
+            result.resumed.append(campaign.pk)
     for campaign in Campaign.objects.filter(status=Campaign.Status.SENDING):
         stalled = selectors.stalled_deliveries(campaign)
         if conf.inflight_policy() == conf.RESEND:
@@ -974,6 +1001,27 @@ def newsletter_tick() -> TickResult:
         if _finish_if_done(campaign.pk):
             result.finished.append(campaign.pk)
     return result
+
+
+def _resume_after_breaker(campaign: Campaign) -> bool:
+    """A campaign the circuit breaker paused goes on once nothing of it has been claimed for
+    conf.breaker_cooldown(), so that sending catches up by itself when the mail server answers
+    again. Half-open: the failure count is kept, so the first failure pauses it again (a server
+    still down gets a few tries per cool-down, one per busy worker, and each message's retry
+    budget lasts), and the first success resets it. Every due row is handed out, as on a
+    person's resume: the tasks that ran while it was paused left their rows untouched.
+    A person's pause never ends here: campaign_pause clears the count."""
+    since = timezone.now() - timedelta(seconds=conf.breaker_cooldown())
+    if Delivery.objects.filter(campaign=campaign, claimed_at__gte=since).exists():
+        return False
+    resumed = Campaign.objects.filter(
+        pk=campaign.pk, status=Campaign.Status.PAUSED, consecutive_failures__gt=0
+    ).update(status=Campaign.Status.SENDING, paused_reason="")
+    if not resumed:
+        return False
+    logger.warning("Campaign %s resumed after the circuit breaker's pause", campaign.pk)
+    campaign_fan_out(campaign_id=campaign.pk)
+    return True
 
 
 def _recently_active(campaign: Campaign) -> bool:

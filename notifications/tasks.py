@@ -54,6 +54,7 @@ def newsletter_tick() -> dict:
         "held": result.held,
         "dispatched": result.dispatched,
         "finished": result.finished,
+        "resumed": result.resumed,
     }
 
 
