@@ -557,9 +557,13 @@ def campaign_fan_out(
 def campaign_pause(*, campaign: Campaign, reason: str = "") -> bool:
     """Stop claiming new messages; those a worker has already claimed (its block, at most
     BLOCK) still go. A person's pause lasts until a person resumes: it clears the failure
-    count, which marks a pause of the circuit breaker (see _resume_after_breaker)."""
+    count, which marks a pause of the circuit breaker (see _resume_after_breaker), so pausing
+    a campaign the breaker paused keeps it paused."""
+    pausable = Q(status=Campaign.Status.SENDING) | Q(
+        status=Campaign.Status.PAUSED, consecutive_failures__gt=0
+    )
     return bool(
-        Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SENDING).update(
+        Campaign.objects.filter(pausable, pk=campaign.pk).update(
             status=Campaign.Status.PAUSED, paused_reason=reason[:255], consecutive_failures=0
         )
     )

@@ -123,3 +123,19 @@ def test_a_421_is_temporary_and_the_next_message_opens_a_new_connection(error):
 def test_other_4xx_keep_the_connection():
     classified = mail.classify(smtplib.SMTPRecipientsRefused({"a@cso.ge": (452, b"mailbox full")}))
     assert (classified.kind, classified.broken_connection) == (mail.TEMPORARY, False)
+
+
+def test_a_manager_may_keep_the_breakers_pause(campaign, scripted_smtp, send_campaign, client, user_in_role):
+    _server_down(scripted_smtp)
+    send_campaign(campaign)
+    client.force_login(user_in_role("manager"))
+    client.cookies["django_language"] = "en"
+    assert "Keep paused" in client.get(f"/newsletters/{campaign.pk}/").content.decode()
+
+    assert client.post(f"/newsletters/{campaign.pk}/pause/").status_code == 302
+    _cooled_down()
+    services.newsletter_tick()
+
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.consecutive_failures) == (Campaign.Status.PAUSED, 0)
+    assert "Keep paused" not in client.get(f"/newsletters/{campaign.pk}/").content.decode()
