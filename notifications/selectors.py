@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -148,24 +148,38 @@ def _segment_consenting(segment: Segment) -> Iterable[Recipient]:
         yield Recipient(contact_id, email, language, via_segment=True)
 
 
-def delivery_still_wanted(delivery: Delivery, *, list_ids: list[int]) -> bool:
-    """Consent checked again at the moment of sending: the address is not suppressed, the
-    person is active, and they are still subscribed to one of the campaign's lists, or (when
-    reached through a segment) still consent to newsletters."""
-    wanted = Q(
-        Exists(
-            Subscription.objects.filter(
-                contact=OuterRef("pk"), mailing_list_id__in=list_ids, status=Subscription.Status.SUBSCRIBED
-            )
+def still_wanted(list_ids: list[int]) -> ExpressionWrapper:
+    """Consent checked again at the moment of sending, as a condition on Delivery rows, so
+    that a whole block is checked in its claim: the person is active, the address is not
+    suppressed, and they are still subscribed to one of the campaign's lists or, when reached
+    through a segment, still consent to newsletters. Subqueries and one join to the person, no
+    more. Addresses suppressed only by their hash, after an erasure, are not seen here: see
+    wanted_despite_erasures."""
+    subscribed = Exists(
+        Subscription.objects.filter(
+            contact_id=OuterRef("contact_id"),
+            mailing_list_id__in=list_ids,
+            status=Subscription.Status.SUBSCRIBED,
         )
     )
-    if delivery.via_segment:
-        wanted |= Q(newsletter_consent=True)
-    still = Contact.objects.filter(pk=delivery.contact_id, is_active=True).filter(wanted)
-    suppressed = Suppression.objects.filter(
-        Q(email=delivery.email.lower()) | Q(email_sha256=address_digest(delivery.email))
-    )
-    return still.filter(~Exists(suppressed)).exists()
+    # Suppression.email is stored lower-cased (services.normalise_email).
+    suppressed = Exists(Suppression.objects.filter(email=Lower(OuterRef("email"))))
+    consent = Q(subscribed) | Q(via_segment=True, contact__newsletter_consent=True)
+    wanted = Q(contact__is_active=True) & consent & ~Q(suppressed)
+    return ExpressionWrapper(wanted, output_field=BooleanField())
+
+
+def wanted_despite_erasures(addresses: Iterable[str]) -> set[str]:
+    """The addresses whose hash is not that of a person erased on request. The hashes are few
+    (one per erasure) and the addresses are hashed here, in Python, rather than in SQL."""
+    erased = erased_address_digests()
+    return {address for address in addresses if not (erased and address_digest(address) in erased)}
+
+
+def delivery_still_wanted(delivery: Delivery, *, list_ids: list[int]) -> bool:
+    """still_wanted and wanted_despite_erasures for one delivery."""
+    wanted = Delivery.objects.filter(pk=delivery.pk).filter(still_wanted(list_ids)).exists()
+    return wanted and bool(wanted_despite_erasures([delivery.email]))
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Lower
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -762,7 +761,7 @@ class _Batch:
             _due(self.campaign.pk, now)
             .filter(sending, pk__gt=self.after, pk__lte=self.last_id)
             .annotate(
-                wanted=_still_wanted([mailing_list.pk for mailing_list in self.lists]),
+                wanted=selectors.still_wanted([mailing_list.pk for mailing_list in self.lists]),
                 first_name=F("contact__first_name"),
                 last_name=F("contact__last_name"),
                 organisation=_organisation_name(),
@@ -776,10 +775,8 @@ class _Batch:
         )  # fmt: skip
         with transaction.atomic():
             rows = list(candidates)
-            erased = selectors.erased_address_digests()  # few; hashed here, as at the freeze
-            wanted = {
-                row.pk for row in rows if row.wanted and not (erased and address_digest(row.email) in erased)
-            }
+            allowed = selectors.wanted_despite_erasures(row.email for row in rows if row.wanted)
+            wanted = {row.pk for row in rows if row.wanted and row.email in allowed}
             claimed = [row.pk for row in rows if row.pk in wanted]
             unwanted = [row.pk for row in rows if row.pk not in wanted]
             if claimed:
@@ -931,26 +928,6 @@ def _breaker_pause(campaign_id: int, *, failures: int, error: str) -> bool:
     if paused:
         logger.error("Campaign %s paused by the circuit breaker: %s", campaign_id, reason)
     return bool(paused)
-
-
-def _still_wanted(list_ids: list[int]) -> ExpressionWrapper:
-    """selectors.delivery_still_wanted as a condition on Delivery rows, so that a whole block
-    is checked in its claim: the person is active, the address is not suppressed, and they
-    are still subscribed to one of the campaign's lists or, when reached through a segment,
-    still consent to newsletters. Subqueries and one join to the person, no more. (Addresses
-    suppressed only by their hash, after an erasure, are checked by the claim in Python.)"""
-    subscribed = Exists(
-        Subscription.objects.filter(
-            contact_id=OuterRef("contact_id"),
-            mailing_list_id__in=list_ids,
-            status=Subscription.Status.SUBSCRIBED,
-        )
-    )
-    # Suppression.email is stored lower-cased (normalise_email).
-    suppressed = Exists(Suppression.objects.filter(email=Lower(OuterRef("email"))))
-    consent = Q(subscribed) | Q(via_segment=True, contact__newsletter_consent=True)
-    wanted = Q(contact__is_active=True) & consent & ~Q(suppressed)
-    return ExpressionWrapper(wanted, output_field=BooleanField())
 
 
 def _organisation_name() -> Subquery:
