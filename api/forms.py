@@ -1,9 +1,10 @@
 from django import forms
 
 from api.models import ApiToken
+from crm.forms import CleanInputMixin
 
 
-class TokenForm(forms.ModelForm):
+class TokenForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = ApiToken
         fields = ["name"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,7 @@ from crm.models import (
     Theme,
 )
 from crm.selectors import centre_staff_users
+from crm.validators import plain_text
 
 
 class DateInput(forms.DateInput):
@@ -35,7 +37,85 @@ class StaffMemberField(forms.ModelChoiceField):
         return user.get_full_name() or user.get_username()
 
 
-class VersionedForm(forms.ModelForm):
+class CleanInputMixin:
+    """A form that cleans what it receives before any field sees it, so that what is validated
+    is what is stored:
+
+    - text without control characters (crm.validators.plain_text): a name of nothing but control
+      characters is still missing, and a length is counted as stored. Passwords (kept exactly)
+      and hidden fields (the form's own values) are left alone;
+    - choices of several records by numbers no database integer holds refused as unknown
+      choices. Django would ask SQLite for them in one `IN (…)`, which SQLite cannot even bind
+      (an OverflowError, a 500); one number at a time, Django already answers "no such record".
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.impossible_choices: dict[str, str] = {}
+        if self.is_bound:
+            self.data = self._cleaned_input(self.data)
+
+    def _cleaned_input(self, data):
+        data = data.copy()  # a QueryDict's copy is mutable; a dict's, a dict
+        for name, field in self.fields.items():
+            key = self.add_prefix(name)
+            if key not in data:
+                continue
+            if _is_typed_text(field):
+                multiline = isinstance(field.widget, forms.Textarea)
+                if hasattr(data, "setlist"):
+                    data.setlist(key, [_plain(value, multiline) for value in data.getlist(key)])
+                else:
+                    data[key] = _plain(data[key], multiline)
+            elif _chooses_records_by_number(field) and hasattr(data, "setlist"):
+                values = data.getlist(key)
+                impossible = [value for value in values if not _fits_an_integer_column(value)]
+                if impossible:
+                    self.impossible_choices[name] = impossible[0]
+                    data.setlist(key, [value for value in values if value not in impossible])
+        return data
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in self.impossible_choices.items():
+            self.add_error(
+                name,
+                forms.ValidationError(
+                    self.fields[name].error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": value},
+                ),
+            )
+        return cleaned
+
+
+def _is_typed_text(field) -> bool:
+    return isinstance(field, forms.CharField) and not isinstance(
+        field.widget, forms.PasswordInput | forms.HiddenInput
+    )
+
+
+def _chooses_records_by_number(field) -> bool:
+    return (
+        isinstance(field, forms.ModelMultipleChoiceField)
+        and field.to_field_name is None
+        and isinstance(field.queryset.model._meta.pk, models.IntegerField)
+    )
+
+
+def _fits_an_integer_column(value) -> bool:
+    try:
+        number = int(str(value).strip())
+    except ValueError:  # not a number at all: Django refuses it with its own message
+        return True
+    return -(2**63) <= number < 2**63
+
+
+def _plain(value, multiline: bool):
+    return plain_text(value, multiline=multiline) if isinstance(value, str) else value
+
+
+class VersionedForm(CleanInputMixin, forms.ModelForm):
     """Carries the `updated_at` the user saw, so a save over someone else's newer one is refused."""
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -113,14 +193,14 @@ class ContactForm(VersionedForm):
         return cleaned
 
 
-class AffiliationForm(forms.ModelForm):
+class AffiliationForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Affiliation
         fields = ["organisation", "role", "start_date", "end_date", "is_primary"]
         widgets = {"start_date": DateInput(), "end_date": DateInput(), "organisation": forms.HiddenInput}
 
 
-class InteractionForm(forms.ModelForm):
+class InteractionForm(CleanInputMixin, forms.ModelForm):
     """One short form: what happened, and optionally what must happen next."""
 
     follow_up_title = forms.CharField(label=_("Next step"), max_length=255, required=False)
@@ -187,7 +267,7 @@ class EngagementPlanApplyForm(forms.Form):
         return start
 
 
-class OrganisationImportForm(forms.ModelForm):
+class OrganisationImportForm(CleanInputMixin, forms.ModelForm):
     """A row of an imported file: only the columns a file can carry, so an update never
     touches themes, tags or sharing choices."""
 
@@ -196,7 +276,7 @@ class OrganisationImportForm(forms.ModelForm):
         fields = ORGANISATION_PROFILE_FIELDS
 
 
-class ContactImportForm(forms.ModelForm):
+class ContactImportForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["first_name", "last_name", "name_latin", "email", "phone", "preferred_language"]
@@ -207,13 +287,13 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(label=_("CSV or XLSX file"))
 
 
-class ServiceForm(forms.ModelForm):
+class ServiceForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Service
         fields = ["name_ka", "name_en", "category", "is_paid", "default_price", "vat_applies", "is_active"]
 
 
-class ServiceDeliveryForm(forms.ModelForm):
+class ServiceDeliveryForm(CleanInputMixin, forms.ModelForm):
     """Staff record deliveries too; the agreed price is a manager's field."""
 
     class Meta:
@@ -251,7 +331,7 @@ class ServiceDeliveryForm(forms.ModelForm):
         return cleaned
 
 
-class PaymentForm(forms.ModelForm):
+class PaymentForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Payment
         fields = ["amount", "paid_on", "method", "reference"]

@@ -3,10 +3,15 @@
 1. `import_preview` reads the file, validates every row with the same form staff use, and says
    what each row would do: new, update (the row names a record we know by its identification
    code, or a person by email), possible duplicate (same email, or a name whose search key is
-   close to one we have), or error. Nothing is written but the preview itself.
+   close to one we have), or error. A person whose address was erased at their request is an
+   error, and what the file says of them is not kept. Nothing is written but the preview itself.
 2. `import_apply` writes the rows in one transaction once a person confirms. It refuses a file
    with errors, skips possible duplicates unless the person asked for them, and rolls back
-   everything if any row fails on the way.
+   everything if any row fails on the way, or if the database refuses the writing (a code
+   someone else saved meanwhile): then it says so, and the same preview may be confirmed again.
+
+A file is read as people save them (`read_rows`): CSV in UTF-8 or UTF-16 with any
+of three separators, or XLSX; a file that cannot be read is refused whole, with a message.
 
 A file may hold 10,000 rows, so neither step asks the database anything per row. What the
 rows need from it is loaded once per file (`_Loaded`): the records the file's identification
@@ -17,9 +22,11 @@ the municipalities. Each row is then validated by the staff form told what was l
 
 from __future__ import annotations
 
+import codecs
 import copy
 import csv
 import io
+import logging
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,7 +36,7 @@ from pathlib import Path
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import Min, Q
 from django.db.models.functions import Lower, Substr
 from django.forms.models import model_to_dict
@@ -41,10 +48,17 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from crm.forms import ContactImportForm, OrganisationImportForm
 from crm.models import ImportBatch, LegalForm, Organisation
 from crm.search import search_key
+from crm.validators import plain_text
 from network.models import Municipality
+from notifications.models import address_digest
+from notifications.selectors import erased_address_digests
+
+logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
+# Columns read from a spreadsheet: ours and many others', never the whole grid.
+MAX_COLUMNS = 200
 # Two names whose keys are this alike are probably one organisation written twice.
 CLOSE_NAME_RATIO = 0.9
 # Names are compared with the keys we hold that begin with the same letters.
@@ -56,6 +70,7 @@ UPDATE_BATCH = 200
 ORGANISATION_COLUMNS = OrganisationImportForm._meta.fields
 PEOPLE_COLUMNS = ContactImportForm._meta.fields
 COLUMNS = {ImportBatch.Kind.ORGANISATIONS: ORGANISATION_COLUMNS, ImportBatch.Kind.PEOPLE: PEOPLE_COLUMNS}
+KNOWN_COLUMNS = frozenset(ORGANISATION_COLUMNS) | frozenset(PEOPLE_COLUMNS)
 REQUIRED = {ImportBatch.Kind.ORGANISATIONS: "name", ImportBatch.Kind.PEOPLE: "first_name"}
 
 
@@ -66,8 +81,11 @@ class ImportFileError(ValidationError):
 # -- reading ------------------------------------------------------------------------------
 
 
-def read_rows(upload) -> list[dict[str, str]]:
-    """The file's rows as {header: text}, headers lower-cased; line numbers start at 2."""
+def read_rows(upload) -> list[tuple[int, dict[str, str]]]:
+    """The file's rows that hold anything, as (line, {column: text}) for the columns we know,
+    headers lower-cased; the line is the row's number in a spreadsheet (the header's is 1),
+    empty rows counted. The cells of a short row that are not there are empty, as in a
+    spreadsheet; only the first MAX_COLUMNS columns are read."""
     if upload.size > MAX_UPLOAD_BYTES:
         raise ImportFileError(_("The file is larger than 5 MB."))
     extension = Path(upload.name).suffix.lower()
@@ -79,36 +97,91 @@ def read_rows(upload) -> list[dict[str, str]]:
         raise ImportFileError(_("Upload a CSV or XLSX file."))
     if len(table) < 2:
         raise ImportFileError(_("The file has no rows to import."))
-    headers = [str(cell or "").strip().lower() for cell in table[0]]
-    rows = [dict(zip(headers, (_as_text(cell) for cell in row), strict=False)) for row in table[1:]]
-    rows = [row for row in rows if any(row.values())]
+    headers = _headers(table[0][:MAX_COLUMNS])
+    known = [(position, header) for position, header in enumerate(headers) if header in KNOWN_COLUMNS]
+    rows = []
+    for line, row in enumerate(table[1:], start=2):
+        cells = [_as_text(cell) for cell in row[: len(headers)]]
+        if any(cells):
+            cells += [""] * (len(headers) - len(cells))
+            rows.append((line, {header: cells[position] for position, header in known}))
+    if any("\x00" in text for _line, row in rows for text in row.values()):
+        _refuse_nul()  # an XLSX file made by hand: no program writes one there
     if len(rows) > MAX_ROWS:
         raise ImportFileError(_("A file may hold at most %(max)s rows.") % {"max": MAX_ROWS})
     return rows
 
 
+def _refuse_nul():
+    # No text holds one (PostgreSQL refuses it): a file saved in another way, or not text.
+    raise ImportFileError(
+        _("The file contains NUL characters (zero bytes). Save it as “CSV UTF-8” or XLSX and try again.")
+    )
+
+
+def _headers(cells) -> list[str]:
+    """The first row's column names, as the columns are named: trimmed, lower-cased, without
+    invisible characters. A column we know, named twice, would leave it unclear which to take."""
+    headers = [plain_text(str(cell if cell is not None else "")).strip().lower() for cell in cells]
+    for header in headers:
+        if header in KNOWN_COLUMNS and headers.count(header) > 1:
+            raise ImportFileError(
+                _("The column “%(column)s” appears twice in the first row. Keep one.") % {"column": header}
+            )
+    return headers
+
+
 def _read_csv(content: bytes) -> list[list[str]]:
+    text = _decoded(content)
+    if "\x00" in text:
+        _refuse_nul()
+    # newline="": a line break inside a quoted cell is part of the cell, and lines may end in \r.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), skipinitialspace=True)
     try:
-        text = content.decode("utf-8-sig")
+        # One more row than allowed is enough to know the file is too long.
+        return list(islice(reader, MAX_ROWS + 2))
+    except csv.Error as error:  # a cell longer than csv.field_size_limit(), mostly
+        raise ImportFileError(
+            _("The CSV file cannot be read near line %(line)s.") % {"line": reader.line_num}
+        ) from error
+
+
+def _decoded(content: bytes) -> str:
+    """The text of a CSV saved as UTF-8 (with a byte-order mark or without, as Excel's “CSV
+    UTF-8” does), or as UTF-16 with its mark (what other programs call “Unicode”)."""
+    encoding = "utf-16" if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+    try:
+        return content.decode(encoding)
     except UnicodeDecodeError as error:
         raise ImportFileError(
             _("The CSV file is not in UTF-8. Save it as “CSV UTF-8” and try again.")
         ) from error
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        # One more row than allowed is enough to know the file is too long.
-        return list(islice(csv.reader(io.StringIO(text), dialect), MAX_ROWS + 2))
-    except csv.Error as error:
-        raise ImportFileError(_("The CSV file cannot be read: %(reason)s") % {"reason": error}) from error
+
+
+def _delimiter(text: str) -> str:
+    """The separator of the first row, which names our columns: the one that splits it into
+    the most column names we know, a comma among equals. Guessing from the whole text, as
+    csv.Sniffer does, is misled by cells full of commas or semicolons. A first row with none
+    of them names one column, and every line is then one cell, whatever it holds: NUL, which
+    no file that got this far contains, separates nothing."""
+    first_line = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
+    candidates = [delimiter for delimiter in ",;\t" if delimiter in first_line]
+    if not candidates:
+        return "\x00"
+
+    def names_found(delimiter: str) -> int:
+        return sum(
+            cell.strip().strip('"').strip().lower() in KNOWN_COLUMNS for cell in first_line.split(delimiter)
+        )
+
+    return max(candidates, key=names_found)  # max keeps the first of equals
 
 
 def _read_xlsx(content: bytes) -> list[list[object]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        rows = workbook.active.iter_rows(values_only=True)
+        # A sheet's declared size may be the whole grid (16,384 columns): read what an import uses.
+        rows = workbook.active.iter_rows(max_col=MAX_COLUMNS, values_only=True)
         return [list(row) for row in islice(rows, MAX_ROWS + 2)]
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise ImportFileError(_("The XLSX file cannot be read.")) from error
@@ -367,6 +440,7 @@ class _Loaded:
     by_code: dict[str, Organisation] = field(default_factory=dict)
     by_email: dict[str, models.Model] = field(default_factory=dict)  # lower-cased email
     keys: _HeldKeys | None = None
+    erased: set[str] = field(default_factory=set)  # digests of the addresses of people erased
     fields: _SharedFields | None = None  # the row forms', once the rest is loaded
 
     def fields_make(self, kind: str) -> None:
@@ -493,6 +567,9 @@ def _repeated_in_file(context: dict, *, email: str, key: str) -> str:
 
 def _preview_person(data: dict, problems: list[str], key: str, loaded: _Loaded, context: dict) -> dict:
     email = data.get("email")
+    if email and address_digest(plain_text(email)) in loaded.erased:
+        # Their data is not stored again, not even in the preview: the line number says which.
+        return {"action": "error", "errors": [_erased_message()], "data": {}}
     existing = loaded.by_email.get(email.lower()) if email else None
     form = _bound_form(_ContactRowForm, data, existing, fields=loaded.fields)
     if not form.is_valid():
@@ -502,6 +579,14 @@ def _preview_person(data: dict, problems: list[str], key: str, loaded: _Loaded, 
         "data": data,
         "values": _values(form, data),
     }
+
+
+def _erased_message() -> str:
+    return _(
+        "This address belonged to a person erased at their request, so the row is not imported. "
+        "Remove it from the file (and from wherever the file came from). If the person asks to be "
+        "added again, add them by hand."
+    )
 
 
 def _person_match(email: str | None, key: str, existing, loaded: _Loaded, context: dict) -> dict:
@@ -534,7 +619,8 @@ def import_preview(*, kind: str, upload, user) -> ImportBatch:
     code and by email, search keys by their first letters); validate and match each row in
     memory, keeping a valid row's cleaned values; fill in the names of the records matched by
     name (one query); store the preview."""
-    rows = read_rows(upload)
+    numbered = read_rows(upload)
+    rows = [row for _line, row in numbered]
     required = REQUIRED[kind]
     if not rows:
         raise ImportFileError(_("The file has no rows to import."))
@@ -552,7 +638,7 @@ def import_preview(*, kind: str, upload, user) -> ImportBatch:
         loaded.by_code = _by_code(data.get("identification_code") for data, _problems in prepared)
         preview = _preview_organisation
     else:
-        loaded = _Loaded()
+        loaded = _Loaded(erased=erased_address_digests())
         prepared = [(_person_form_data(row), []) for row in rows]
         keys = [search_key(data.get("first_name"), data.get("last_name")) for data, _problems in prepared]
         preview = _preview_person
@@ -561,7 +647,7 @@ def import_preview(*, kind: str, upload, user) -> ImportBatch:
     loaded.fields_make(kind)
     context = {"seen_codes": set(), "seen_emails": {}, "seen_keys": {}}
     checked = []
-    for line, ((data, problems), key) in enumerate(zip(prepared, keys, strict=True), start=2):
+    for (line, _row), (data, problems), key in zip(numbered, prepared, keys, strict=True):
         context["line"] = line
         checked.append({"line": line, **preview(data, problems, key, loaded, context)})
     named = _names(model, (row["match_id"] for row in checked if row.get("match_name", "") is None))
@@ -571,15 +657,37 @@ def import_preview(*, kind: str, upload, user) -> ImportBatch:
     return ImportBatch.objects.create(kind=kind, filename=upload.name[:255], rows=checked, created_by=user)
 
 
+# What the preview page lists of a file, in the file's order: the rows that need a correction or
+# a decision, up to limits that keep a page of 10,000 rows light (and its "create anyway" boxes
+# under DATA_UPLOAD_MAX_NUMBER_FIELDS), and the first of the others as a sample.
+LISTED = {"error": 200, "duplicate": 500, "update": 50, "new": 50}
+
+
+def preview_listing(batch: ImportBatch) -> tuple[list[dict], dict[str, int]]:
+    """The rows the preview lists, and how many of each kind it leaves out."""
+    seen = dict.fromkeys(LISTED, 0)
+    listed = []
+    for row in batch.rows:
+        seen[row["action"]] += 1
+        if seen[row["action"]] <= LISTED[row["action"]]:
+            listed.append(row)
+    return listed, {action: max(0, count - LISTED[action]) for action, count in seen.items()}
+
+
 # -- writing --------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def import_apply(
-    *, batch: ImportBatch, user, create_duplicate_lines: set[int] = frozenset()
+    *,
+    batch: ImportBatch,
+    user,
+    create_duplicate_lines: set[int] = frozenset(),
+    create_all_duplicates: bool = False,
 ) -> dict[str, int]:
     """Write a previewed import: new rows created, updates applied, possible duplicates
-    skipped unless their line is in `create_duplicate_lines`. All rows or none.
+    skipped unless their line is in `create_duplicate_lines` (or `create_all_duplicates`).
+    All rows or none.
 
     Steps: lock the batch; load the records the updates change, and what the rows' values
     rely on (the municipalities, the records holding the rows' identification codes); build
@@ -596,7 +704,9 @@ def import_apply(
     form_class = ROW_FORMS[batch.kind]
     model = form_class._meta.model
     rows = [
-        row for row in batch.rows if row["action"] != "duplicate" or row["line"] in create_duplicate_lines
+        row
+        for row in batch.rows
+        if row["action"] != "duplicate" or create_all_duplicates or row["line"] in create_duplicate_lines
     ]
     targets = {}
     for chunk in _in_chunks(row["match_id"] for row in rows if row["action"] == "update"):
@@ -638,7 +748,22 @@ def import_apply(
                 )
             record = form.instance
         (updated if instance else created).append(record)
-    _write(model, form_class._meta.fields, created=created, updated=updated, user=user)
+    try:
+        with transaction.atomic():
+            _write(model, form_class._meta.fields, created=created, updated=updated, user=user)
+    except IntegrityError as clash:
+        # Someone saved the same identification code between the checks above and the insert.
+        raise ValidationError(
+            _(
+                "While the file was being imported, someone else saved a record with one of its "
+                "identification codes. Nothing was imported; upload the file again to see which."
+            )
+        ) from clash
+    except DatabaseError as failure:  # a lost connection, a lock timeout: logged, and said plainly
+        logger.exception("Import %s could not be written", batch.pk)
+        raise ValidationError(
+            _("The database could not write the import, so nothing was imported. Try again in a moment.")
+        ) from failure
     batch.status = ImportBatch.Status.IMPORTED
     batch.imported_at = timezone.now()
     batch.save(update_fields=["status", "imported_at"])
@@ -670,8 +795,8 @@ def _write(model, fields: list[str], *, created: list, updated: list, user) -> N
         for instance in updated:
             instance.updated_at = now
             instance.search_key = instance.build_search_key()  # as save() does
-        # Through the base manager: SearchKeyQuerySet.bulk_update would fill the keys, then
-        # its update() would read the rows back and write their keys a second time.
+        # Through the base manager: the keys are filled above, with the rest of save()'s work,
+        # so SearchKeyQuerySet.bulk_update would only build them a second time.
         bulk_update_with_history(
             updated,
             model,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import CleanInputMixin
 
-class ErasureForm(forms.Form):
+
+class ErasureForm(CleanInputMixin, forms.Form):
     confirm = forms.BooleanField(
         label=_("I understand that the erasure cannot be undone."),
         required=True,

@@ -306,7 +306,12 @@ def import_preview(request, pk):
     if request.method == "POST":
         lines = {int(line) for line in request.POST.getlist("create_duplicate") if line.isdecimal()}
         try:
-            done = importing.import_apply(batch=batch, user=request.user, create_duplicate_lines=lines)
+            done = importing.import_apply(
+                batch=batch,
+                user=request.user,
+                create_duplicate_lines=lines,
+                create_all_duplicates=bool(request.POST.get("create_all_duplicates")),
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -315,7 +320,10 @@ def import_preview(request, pk):
                 _("Imported: %(created)s new, %(updated)s updated, %(skipped)s possible duplicates skipped.") % done,
             )
             return redirect("import_preview", pk=batch.pk)
-    return render(request, "crm/import_preview.html", {"batch": batch})
+    listed, not_listed = importing.preview_listing(batch)
+    return render(
+        request, "crm/import_preview.html", {"batch": batch, "listed": listed, "not_listed": not_listed}
+    )
 
 
 @centre_staff_required

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
+from crm.forms import CleanInputMixin
 from crm.models import Organisation
 
 
-class OwnOrganisationForm(forms.ModelForm):
+class OwnOrganisationForm(CleanInputMixin, forms.ModelForm):
     """The profile fields the centre lets partners keep, and the sharing choices.
 
     The name, legal form and identification code stay with the centre: they identify the

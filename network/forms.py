@@ -7,7 +7,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import BaseUserManager
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import DateInput
+from crm.forms import CleanInputMixin, DateInput
 from crm.models import Contact, Organisation
 from network.models import PartnerInvitation, Partnership
 
@@ -65,7 +65,7 @@ class PickerWidget(forms.Widget):
         return context
 
 
-class PartnershipForm(forms.ModelForm):
+class PartnershipForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Partnership
         fields = [
@@ -103,7 +103,7 @@ def _person_label(contact: Contact) -> str:
     return f"{contact.full_name} · {contact.email}" if contact.email else contact.full_name
 
 
-class PartnerInviteForm(forms.Form):
+class PartnerInviteForm(CleanInputMixin, forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("organisation"), queryset=Organisation.objects.none(), widget=PickerWidget(multiple=False)
     )
@@ -120,7 +120,7 @@ class PartnerInviteForm(forms.Form):
         return BaseUserManager.normalize_email(self.cleaned_data["email"].strip())
 
 
-class InvitationAcceptForm(UserCreationForm):
+class InvitationAcceptForm(CleanInputMixin, UserCreationForm):
     """The invited person chooses a login and a password; the email is the invitation's."""
 
     class Meta(UserCreationForm.Meta):

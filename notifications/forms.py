@@ -4,12 +4,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import CleanInputMixin
 from crm.models import Contact, LegalForm, Tag, Theme
 from network.models import Municipality, Region
 from notifications.models import LANGUAGES, Campaign, ConsentSource, MailingList, Segment
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Campaign
         fields = [
@@ -70,17 +71,17 @@ class ScheduleForm(forms.Form):
         return at
 
 
-class TestSendForm(forms.Form):
+class TestSendForm(CleanInputMixin, forms.Form):
     email = forms.EmailField(label=_("Send the test to"))
 
 
-class MailingListForm(forms.ModelForm):
+class MailingListForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = MailingList
         fields = ["name_ka", "name_en", "slug", "description_ka", "description_en", "is_public", "is_active"]
 
 
-class SubscriptionAddForm(forms.Form):
+class SubscriptionAddForm(CleanInputMixin, forms.Form):
     """Staff add someone who gave their consent to them, or came from an imported list."""
 
     email = forms.EmailField(
@@ -115,7 +116,7 @@ def _ids(values) -> list[int]:
     return [value.pk for value in values]
 
 
-class SegmentForm(forms.ModelForm):
+class SegmentForm(CleanInputMixin, forms.ModelForm):
     """The segment's filters as fields; stored as JSON of ids and codes."""
 
     regions = forms.ModelMultipleChoiceField(Region.objects.all(), required=False, label=_("Regions"))
@@ -157,7 +158,7 @@ class SegmentForm(forms.ModelForm):
         return super().save(commit)
 
 
-class SubscribeForm(forms.Form):
+class SubscribeForm(CleanInputMixin, forms.Form):
     """The public form. `website` is a trap for robots: people never see it."""
 
     # 254: what the Contact model stores (Django's form field alone would accept 320).

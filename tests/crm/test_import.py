@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import translation
 from openpyxl import Workbook
 
@@ -184,3 +185,87 @@ def test_odd_line_numbers_in_the_confirmation_are_ignored(client, user_in_role):
     batch = import_preview(kind="organisations", upload=csv_file("ხონის ცენტრი,,,212345600,Khoni,,\n"), user=user)
     response = client.post(f"/import/{batch.pk}/", {"create_duplicate": ["²", "abc", "3"]})
     assert response.status_code == 302
+
+
+def test_a_code_taken_between_the_check_and_the_insert_writes_nothing_and_says_why(
+    client, user_in_role, monkeypatch
+):
+    from crm import importing
+
+    user = user_in_role("staff")
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    batch = import_preview(
+        kind="organisations", upload=csv_file("პირველი,,,212345601,,,\nმეორე,,,212345602,,,\n"), user=user
+    )
+    write = importing._write
+
+    def another_save_first(model, fields, *, created, updated, user):
+        OrganisationFactory(identification_code="212345602")  # in life, another transaction's
+        write(model, fields, created=created, updated=updated, user=user)
+
+    monkeypatch.setattr(importing, "_write", another_save_first)
+    response = client.post(f"/import/{batch.pk}/")
+    assert response.status_code == 200  # was a 500 (IntegrityError)
+    assert "someone else saved a record with one of its identification codes" in str(
+        list(response.context["messages"])[0]
+    )
+    assert not Organisation.objects.filter(name__in=["პირველი", "მეორე"]).exists()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PREVIEW
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_code_committed_by_another_transaction_during_the_insert_is_a_message(user_in_role):
+    """The real race, on PostgreSQL: the insert waits on the other transaction's row in the unique
+    index, and fails when it commits."""
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time: the race cannot happen there")
+    user = user_in_role("staff")
+    batch = import_preview(kind="organisations", upload=csv_file("პირველი,,,212345601,,,\n"), user=user)
+    inserted, commit = threading.Event(), threading.Event()
+    outcome = {}
+
+    def other_transaction():
+        with transaction.atomic():
+            Organisation.objects.create(name="სხვისი", identification_code="212345601")
+            inserted.set()
+            commit.wait(10)
+        connections.close_all()
+
+    def importer():
+        try:
+            import_apply(batch=batch, user=user)
+        except ValidationError as refused:
+            outcome["refused"] = refused.messages
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=other_transaction)
+    other.start()
+    inserted.wait(10)
+    importing_thread = threading.Thread(target=importer)
+    importing_thread.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not _someone_waits_on_a_lock():
+        time.sleep(0.05)
+    commit.set()
+    other.join(10)
+    importing_thread.join(10)
+    assert "someone else saved a record" in outcome["refused"][0]
+    assert list(Organisation.objects.values_list("name", flat=True)) == ["სხვისი"]
+
+
+def _someone_waits_on_a_lock() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
