@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
+from django.core.validators import MaxLengthValidator
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -59,8 +60,21 @@ def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
 
 
+class LoginForm(auth_views.AuthenticationForm):
+    """Django's, with the username's length checked: Django sets the field's max_length but
+    never validates it, and django-axes would then store an overlong name in its varchar(255)
+    (a 500 on PostgreSQL) instead of the form saying it is wrong."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
+
 class LoginView(auth_views.LoginView):
     """Django's login; a user with two-factor is sent on to the code step instead of logged in."""
+
+    authentication_form = LoginForm
 
     def form_valid(self, form):
         user = form.get_user()

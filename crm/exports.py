@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 
 def _columns():
@@ -64,6 +65,16 @@ def inert(value):
     return value
 
 
+def _for_a_cell(value):
+    # Lazy translations (choice labels) are strings to us but unknown objects to openpyxl, which
+    # also refuses control characters: text saved through the API or the admin may hold some.
+    if isinstance(value, Promise):
+        value = str(value)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return inert(value)
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -89,7 +100,7 @@ def xlsx_response(rows, filename: str, *, sheet_title: str) -> HttpResponse:
     sheet = workbook.create_sheet(sheet_title[:31])
     for row in rows:
         # Lazy translations (choice labels) are strings to us but unknown objects to openpyxl.
-        sheet.append([inert(str(value) if isinstance(value, Promise) else value) for value in row])
+        sheet.append([_for_a_cell(value) for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

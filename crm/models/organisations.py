@@ -14,6 +14,9 @@ from network.models import BilingualName
 
 # Nobody types more words into a search box; a longer query is someone probing.
 MAX_SEARCH_WORDS = 10
+# Longer than any word of a key can be (names are at most 255 characters, doubled at most by
+# transliteration): such a word matches nothing, and SQLite refuses its LIKE pattern.
+MAX_SEARCH_WORD_LENGTH = 1000
 
 class SearchKeyQuerySet(models.QuerySet):
     """Keeps `search_key` true on the bulk paths too, where save() is not called."""
@@ -60,6 +63,8 @@ class SearchKeyQuerySet(models.QuerySet):
         thousand, and PostgreSQL slows down with every one)."""
         qs = self
         for word in list(dict.fromkeys(search_key(query).split()))[:MAX_SEARCH_WORDS]:
+            if len(word) > MAX_SEARCH_WORD_LENGTH:
+                return qs.none()
             qs = qs.filter(search_key__contains=word)
         return qs
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from hypothesis import event, example, given, note
@@ -177,7 +176,6 @@ class Form:
     pages: Callable[[object], list[str]] = lambda saved: []  # pages that show the saved record
     # A 500 found here whose fix lies outside the forms (proposed in the issue-8 report): the
     # example of 100,000 characters is expected to fail on PostgreSQL until it is fixed.
-    long_text_fails_on_postgresql: str = ""
     typed: tuple[str, ...] = ()  # the fields people type in, when not told by `fuzz` and `texts`
 
     def text_fields(self) -> list[str]:
@@ -645,18 +643,9 @@ FORMS: dict[str, Form] = {
         role=None,
         url="/accounts/login/",
         valid={"username": "nino", "password": "correct-horse-battery"},
-        # Longer usernames are a known 500 on PostgreSQL (below): left to the explicit example, so
-        # that exploring looks for what is not known yet.
-        fuzz={
-            "username": TEXT.filter(lambda text: connection.vendor != "postgresql" or len(text) <= 255),
-            "password": TEXT,
-        },
+        fuzz={"username": TEXT, "password": TEXT},
         refused_status=(200, 429),
         typed=("username", "password"),
-        long_text_fails_on_postgresql=(
-            "config/accounts.py: Django's AuthenticationForm never checks the username's length, so "
-            "django-axes records 100,000 characters in its varchar(255) column (a 500 on PostgreSQL)"
-        ),
     ),
     "two_factor": Form(
         role="manager",
@@ -809,14 +798,7 @@ def _test_for(name: str, form: Form):
 
     test = given(values=_values(form=form))(test)
     for values in _explicit_examples(form):
-        explicit = example(values=values)
-        if form.long_text_fails_on_postgresql and "ა" * 100_000 in values.values():
-            explicit = explicit.xfail(
-                condition=connection.vendor == "postgresql",
-                reason=form.long_text_fails_on_postgresql,
-                raises=AssertionError,
-            )
-        test = explicit(test)
+        test = example(values=values)(test)
     test = fuzz_settings(EXAMPLES)(test)
     test.__name__ = f"test_{name}_form_saves_cleanly_or_says_why"
     return test
