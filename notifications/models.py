@@ -175,6 +175,11 @@ class Campaign(models.Model):
     paused_reason = models.CharField(_("why paused"), max_length=255, blank=True)
     # Shared by every worker sending this campaign: the circuit breaker's count.
     consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    # Set only by the circuit breaker's pause, which newsletter_tick ends by itself once this is
+    # conf.breaker_cooldown() old; a person's pause leaves it empty and lasts until a person acts.
+    breaker_paused_at = models.DateTimeField(
+        _("paused by the circuit breaker at"), null=True, blank=True, editable=False
+    )
     recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -300,7 +305,9 @@ class Suppression(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text=_("Only for a person erased on request: the address is gone, its hash keeps it from being mailed again."),
+        help_text=_(
+            "Only for a person erased on request: the address is gone, its hash keeps it from being mailed again."
+        ),
     )
     reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)

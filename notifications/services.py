@@ -315,7 +315,7 @@ def _bracketed(message_id: str) -> str:
 def _delivery_with_message_id(message_id: str, email: str) -> Delivery | None:
     # The address must match too: a report about a forwarding target, or a made-up one,
     # says nothing about the person we sent to.
-    if not message_id:
+    if not message_id or not email:  # erasure and retention leave deliveries without an address
         return None
     return (
         Delivery.objects.select_related("campaign__created_by", "contact")
@@ -555,15 +555,17 @@ def campaign_fan_out(
 @transaction.atomic
 def campaign_pause(*, campaign: Campaign, reason: str = "") -> bool:
     """Stop claiming new messages; those a worker has already claimed (its block, at most
-    BLOCK) still go. A person's pause lasts until a person resumes: it clears the failure
-    count, which marks a pause of the circuit breaker (see _resume_after_breaker), so pausing
-    a campaign the breaker paused keeps it paused."""
+    BLOCK) still go. A person's pause lasts until a person resumes; pausing a campaign the
+    circuit breaker paused makes the pause theirs, so that it no longer resumes by itself."""
     pausable = Q(status=Campaign.Status.SENDING) | Q(
-        status=Campaign.Status.PAUSED, consecutive_failures__gt=0
+        status=Campaign.Status.PAUSED, breaker_paused_at__isnull=False
     )
     return bool(
         Campaign.objects.filter(pausable, pk=campaign.pk).update(
-            status=Campaign.Status.PAUSED, paused_reason=reason[:255], consecutive_failures=0
+            status=Campaign.Status.PAUSED,
+            paused_reason=reason[:255],
+            consecutive_failures=0,
+            breaker_paused_at=None,
         )
     )
 
@@ -572,7 +574,7 @@ def campaign_pause(*, campaign: Campaign, reason: str = "") -> bool:
 def campaign_resume(*, campaign: Campaign) -> bool:
     """Go on from the ledger: whatever is still pending is handed out again."""
     resumed = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.PAUSED).update(
-        status=Campaign.Status.SENDING, paused_reason="", consecutive_failures=0
+        status=Campaign.Status.SENDING, paused_reason="", consecutive_failures=0, breaker_paused_at=None
     )
     if resumed:
         _after_commit("fan_out_campaign", campaign.pk)
@@ -912,7 +914,7 @@ class _Batch:
 
 def _breaker_pause(campaign_id: int, *, failures: int, error: str) -> bool:
     """The circuit breaker's pause: like a person's, but it keeps the failure count, and
-    newsletter_tick resumes the campaign once it has been quiet for conf.breaker_cooldown().
+    newsletter_tick resumes the campaign conf.breaker_cooldown() after breaker_paused_at.
     Guarded on the count too: a success meanwhile (which resets it) means the server is back."""
     resume_at = timezone.localtime() + timedelta(seconds=conf.breaker_cooldown())
     reason = _(
@@ -924,7 +926,7 @@ def _breaker_pause(campaign_id: int, *, failures: int, error: str) -> bool:
     }
     paused = Campaign.objects.filter(
         pk=campaign_id, status=Campaign.Status.SENDING, consecutive_failures__gte=conf.breaker_threshold()
-    ).update(status=Campaign.Status.PAUSED, paused_reason=reason[:255])
+    ).update(status=Campaign.Status.PAUSED, paused_reason=reason[:255], breaker_paused_at=timezone.now())
     if paused:
         logger.error("Campaign %s paused by the circuit breaker: %s", campaign_id, reason)
     return bool(paused)
@@ -966,7 +968,10 @@ def newsletter_tick() -> TickResult:
             result.started.append(campaign_id)
         except CampaignError as refused:
             logger.warning("Scheduled campaign %s not started: %s", campaign_id, refused)
-    paused_by_breaker = Campaign.objects.filter(status=Campaign.Status.PAUSED, consecutive_failures__gt=0)
+    cooled_down = timezone.now() - timedelta(seconds=conf.breaker_cooldown())
+    paused_by_breaker = Campaign.objects.filter(
+        status=Campaign.Status.PAUSED, breaker_paused_at__lte=cooled_down
+    )
     for campaign in paused_by_breaker:
         if _resume_after_breaker(campaign):
             result.resumed.append(campaign.pk)
@@ -985,19 +990,17 @@ def newsletter_tick() -> TickResult:
 
 
 def _resume_after_breaker(campaign: Campaign) -> bool:
-    """A campaign the circuit breaker paused goes on once nothing of it has been claimed for
-    conf.breaker_cooldown(), so that sending catches up by itself when the mail server answers
-    again. Half-open: the failure count is kept, so the first failure pauses it again (a server
-    still down gets a few tries per cool-down, one per busy worker, and each message's retry
-    budget lasts), and the first success resets it. Every due row is handed out, as on a
-    person's resume: the tasks that ran while it was paused left their rows untouched.
-    A person's pause never ends here: campaign_pause clears the count."""
-    since = timezone.now() - timedelta(seconds=conf.breaker_cooldown())
-    if Delivery.objects.filter(campaign=campaign, claimed_at__gte=since).exists():
-        return False
+    """A campaign the circuit breaker paused goes on conf.breaker_cooldown() after the pause,
+    so that sending catches up by itself when the mail server answers again. Half-open: the
+    failure count is kept, so the first failure pauses it again (a server still down gets a few
+    tries per cool-down, one per busy worker, and each message's retry budget lasts), and the
+    first success resets it. Every due row is handed out, as on a person's resume: the tasks
+    that ran while it was paused left their rows untouched; a block still in flight from before
+    the pause keeps its claimed rows. A person's pause never ends here: it has no
+    breaker_paused_at."""
     resumed = Campaign.objects.filter(
-        pk=campaign.pk, status=Campaign.Status.PAUSED, consecutive_failures__gt=0
-    ).update(status=Campaign.Status.SENDING, paused_reason="")
+        pk=campaign.pk, status=Campaign.Status.PAUSED, breaker_paused_at__isnull=False
+    ).update(status=Campaign.Status.SENDING, paused_reason="", breaker_paused_at=None)
     if not resumed:
         return False
     logger.warning("Campaign %s resumed after the circuit breaker's pause", campaign.pk)

@@ -37,7 +37,7 @@ def _server_down(scripted_smtp, times=1):
 def _cooled_down():
     """As if the cool-down had passed since the last claim, and the retries were due."""
     long_ago = timezone.now() - timedelta(seconds=conf.breaker_cooldown() + 1)
-    Delivery.objects.update(claimed_at=long_ago)
+    Campaign.objects.exclude(breaker_paused_at=None).update(breaker_paused_at=long_ago)
     Delivery.objects.filter(status="pending").update(next_attempt_at=None)
 
 
@@ -139,3 +139,22 @@ def test_a_manager_may_keep_the_breakers_pause(campaign, scripted_smtp, send_cam
     campaign.refresh_from_db()
     assert (campaign.status, campaign.consecutive_failures) == (Campaign.Status.PAUSED, 0)
     assert "Keep paused" not in client.get(f"/newsletters/{campaign.pk}/").content.decode()
+
+
+def test_the_cool_down_counts_from_the_pause_not_from_the_last_claim(campaign, scripted_smtp, send_campaign):
+    # A server that times out can take longer than the cool-down to fail a block: the pause
+    # must still last the whole cool-down.
+    _server_down(scripted_smtp)
+    send_campaign(campaign)
+    Delivery.objects.update(claimed_at=timezone.now() - timedelta(seconds=conf.breaker_cooldown() + 60))
+
+    assert services.newsletter_tick().resumed == []
+
+
+def test_a_pause_from_before_the_breaker_resumed_by_itself_stays_with_a_person():
+    # Paused by hand before upgrading, with failures counted then: no breaker_paused_at.
+    campaign = CampaignFactory(status=Campaign.Status.PAUSED, consecutive_failures=7)
+
+    assert services.newsletter_tick().resumed == []
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.PAUSED
