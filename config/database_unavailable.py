@@ -45,10 +45,30 @@ API_PATH = re.compile(r"^/api/(v[0-9]+|schema)/")
 BARE_PAGE = {503: "503 Service Unavailable", 500: "500 Internal Server Error"}
 
 
+# What PostgreSQL answers when it is there but will not serve: connection exceptions (class 08),
+# shutting down or starting up (57P01–57P03), no connection slot left (53300).
+UNAVAILABLE_CLASS = "08"
+UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+# SQLite's: the file cannot be opened, or another process holds it past the timeout.
+UNAVAILABLE_SQLITE = frozenset({"SQLITE_CANTOPEN", "SQLITE_BUSY", "SQLITE_LOCKED"})
+
+
 def is_database_unavailable(error: BaseException | None) -> bool:
-    """A lost or refused connection, a server shutting down or starting up, and the other
-    failures of the database rather than of the code asking it."""
-    return isinstance(error, _unavailable_errors())
+    """A lost or refused connection, or a server shutting down or starting up: the database is
+    out of reach, not wrong. Other operational errors (a statement timeout, a deadlock, a full
+    disk, a missing table) are faults to look into, and keep the 500 and its traceback."""
+    if not isinstance(error, _unavailable_errors()):
+        return False
+    cause = error.__cause__ if isinstance(error, OperationalError | InterfaceError) else None
+    driver_error = cause or error
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith(UNAVAILABLE_CLASS) or sqlstate in UNAVAILABLE_STATES
+    sqlite_name = getattr(driver_error, "sqlite_errorname", None)
+    if sqlite_name:
+        return sqlite_name in UNAVAILABLE_SQLITE
+    # No answer from a server at all: refused, reset, closed, timed out on the client's side.
+    return True
 
 
 def _unavailable_errors() -> tuple[type[BaseException], ...]:

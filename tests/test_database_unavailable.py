@@ -189,3 +189,61 @@ def test_nothing_changes_while_the_database_answers(staff_client):
     organisation = OrganisationFactory()
     assert staff_client.get(f"/organisations/{organisation.pk}/").status_code == 200
     assert staff_client.get("/api/v1/organisations/").status_code == 200
+
+
+def _raised_as_django_does(driver_error):
+    """The driver's error wrapped as Django's DatabaseErrorWrapper wraps it."""
+    try:
+        raise driver_error
+    except Exception as cause:
+        try:
+            raise OperationalError(*cause.args) from cause
+        except OperationalError as wrapped:
+            return wrapped
+
+
+@pytest.mark.parametrize(
+    "driver_error",
+    ["QueryCanceled", "DeadlockDetected", "DiskFull"],
+    ids=["statement timeout", "deadlock", "disk full"],
+)
+def test_a_database_that_answers_with_a_fault_is_a_500_not_a_503(staff_client, monkeypatch, driver_error):
+    # The database is there and said what went wrong: a fault to look into, with its traceback.
+    import psycopg.errors
+
+    from crm import selectors
+
+    error = _raised_as_django_does(getattr(psycopg.errors, driver_error)("it went wrong"))
+
+    def fails(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(selectors, "organisation_list", fails)
+    assert staff_client.get("/organisations/").status_code == 500
+
+
+@pytest.mark.parametrize("driver_error", ["AdminShutdown", "CannotConnectNow", "TooManyConnections"])
+def test_a_server_shutting_down_or_full_is_a_503(staff_client, monkeypatch, driver_error):
+    import psycopg.errors
+
+    from crm import selectors
+
+    error = _raised_as_django_does(getattr(psycopg.errors, driver_error)("not now"))
+
+    def fails(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(selectors, "organisation_list", fails)
+    assert staff_client.get("/organisations/").status_code == 503
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own error names")
+def test_a_missing_table_on_sqlite_is_a_500(staff_client, monkeypatch):
+    from crm import selectors
+
+    def missing_table(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_table")
+
+    monkeypatch.setattr(selectors, "organisation_list", missing_table)
+    assert staff_client.get("/organisations/").status_code == 500
