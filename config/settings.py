@@ -294,6 +294,10 @@ NEWSLETTER_RATE_PER_SECOND = env.float("NEWSLETTER_RATE_PER_SECOND", default=10)
 NEWSLETTER_RATE_PER_DAY = env.int("NEWSLETTER_RATE_PER_DAY", default=10_000)
 # What to do with a message a stopped worker was sending: "resend" (same Message-ID) or "hold".
 NEWSLETTER_INFLIGHT_POLICY = env.str("NEWSLETTER_INFLIGHT_POLICY", default="resend")
+NEWSLETTER_INFLIGHT_TIMEOUT = env.int("NEWSLETTER_INFLIGHT_TIMEOUT", default=15 * 60)
+NEWSLETTER_REDISPATCH_AFTER = env.int("NEWSLETTER_REDISPATCH_AFTER", default=10 * 60)
+NEWSLETTER_BREAKER_THRESHOLD = env.int("NEWSLETTER_BREAKER_THRESHOLD", default=25)
+NEWSLETTER_BREAKER_COOLDOWN = env.int("NEWSLETTER_BREAKER_COOLDOWN", default=5 * 60)
 NEWSLETTER_UNSUBSCRIBE_MAILTO = env.str("NEWSLETTER_UNSUBSCRIBE_MAILTO", default="")
 # Shared with the mail provider, which signs bounce and complaint reports to /webhooks/mail/
 # (HMAC-SHA256 of the body); empty refuses every report.
