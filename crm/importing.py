@@ -138,8 +138,7 @@ def _read_csv(content: bytes) -> list[list[str]]:
     # newline="": a line break inside a quoted cell is part of the cell, and lines may end in \r.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), skipinitialspace=True)
     try:
-        # One more row than allowed is enough to know the file is too long.
-        return list(islice(reader, MAX_ROWS + 2))
+        return _head(reader)
     except csv.Error as error:  # a cell longer than csv.field_size_limit(), mostly
         raise ImportFileError(
             _("The CSV file cannot be read near line %(line)s.") % {"line": reader.line_num}
@@ -177,12 +176,26 @@ def _delimiter(text: str) -> str:
     return max(candidates, key=names_found)  # max keeps the first of equals
 
 
+def _head(rows) -> list[list]:
+    """The file's rows until one more than allowed holds anything, which is enough to know the
+    file is too long. Empty rows are kept, for the line numbers, but not counted: a file with
+    blank lines in it must not lose its last rows under the limit."""
+    head, filled = [], 0
+    for row in rows:
+        head.append(list(row))
+        if any(_as_text(cell) for cell in row):
+            filled += 1
+            if filled > MAX_ROWS + 1:  # the header, and one row too many
+                break
+    return head
+
+
 def _read_xlsx(content: bytes) -> list[list[object]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         # A sheet's declared size may be the whole grid (16,384 columns): read what an import uses.
         rows = workbook.active.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-        return [list(row) for row in islice(rows, MAX_ROWS + 2)]
+        return _head(rows)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise ImportFileError(_("The XLSX file cannot be read.")) from error
 

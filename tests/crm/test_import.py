@@ -170,6 +170,28 @@ def test_a_file_longer_than_allowed_is_refused_early(user_in_role, settings):
         import_preview(kind="organisations", upload=SimpleUploadedFile("x.csv", f"name\n{rows}".encode()), user=user_in_role("staff"))
 
 
+@pytest.mark.parametrize("blank", ["\n", ",\n", " ,  \n"], ids=["empty", "commas", "spaces"])
+def test_blank_lines_do_not_hide_rows_past_the_limit(user_in_role, monkeypatch, blank):
+    # Blank lines were counted towards the rows read: the last rows of a full file went missing.
+    from crm import importing
+
+    monkeypatch.setattr(importing, "MAX_ROWS", 20)
+    rows = "".join(f"org {index},\n" for index in range(21))
+    content = f"name,address\n{blank * 5}{rows}".encode()
+    with pytest.raises(ValidationError, match="20"), translation.override("en"):
+        import_preview(kind="organisations", upload=SimpleUploadedFile("x.csv", content), user=user_in_role("staff"))
+
+
+def test_a_full_file_with_blank_lines_keeps_its_line_numbers(user_in_role, monkeypatch):
+    from crm import importing
+
+    monkeypatch.setattr(importing, "MAX_ROWS", 20)
+    rows = "".join(f"org {index},\n" for index in range(20))
+    content = f"name,address\n\n\n{rows}".encode()
+    batch = import_preview(kind="organisations", upload=SimpleUploadedFile("x.csv", content), user=user_in_role("staff"))
+    assert [row["line"] for row in batch.rows] == list(range(4, 24))
+
+
 def test_an_update_whose_record_was_merged_away_stops_the_import(user_in_role):
     user = user_in_role("staff")
     known = OrganisationFactory(identification_code="212345678")
