@@ -262,7 +262,8 @@ def test_a_code_committed_by_another_transaction_during_the_insert_is_a_message(
 
     def importer():
         try:
-            import_apply(batch=batch, user=user)
+            with translation.override("en"):  # a new thread starts in Georgian, the default
+                import_apply(batch=batch, user=user)
         except ValidationError as refused:
             outcome["refused"] = refused.messages
         finally:
