@@ -1,7 +1,7 @@
 """Settings of the Celery worker the fault tests start: those of the integration tests, with
 the production schedule of retries and circuit breaker scaled from minutes to seconds, so that
 a real one-minute SMTP outage fits in a test. Its proportions stay: the messages' retries
-(about 2 minutes in all here, 5 hours in production) outlast the outage, and the breaker's
+(150 s in all here, 5 hours in production) outlast the outage, and the breaker's
 cool-down is shorter than the outage, so that it pauses and resumes more than once.
 
 The in-flight timeout is long (no worker is killed here): a row held `sending` longer than a
