@@ -100,7 +100,7 @@ def database_unavailable(request, error: BaseException) -> HttpResponse:
         request.method,
         request.path,
         type(error).__name__,
-        " ".join(str(error).split()),  # psycopg's messages run over several lines
+        in_one_line(error),
     )
     if API_PATH.match(request.path):
         response = JsonResponse({"detail": _api_detail()}, status=503)
@@ -116,6 +116,11 @@ def database_unavailable(request, error: BaseException) -> HttpResponse:
     # Logged above; without this django.request logs it again, with the traceback.
     response._has_been_logged = True
     return response
+
+
+def in_one_line(error: BaseException) -> str:
+    """The error's message on one line of the log: psycopg's run over several."""
+    return " ".join(str(error).split())
 
 
 def _api_detail() -> str:

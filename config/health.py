@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery import app as celery_app
+from config.database_unavailable import in_one_line
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +22,7 @@ def database_status() -> str:
             cursor.fetchone()
     except Exception as error:
         # One line, not a traceback: a load balancer polls this every few seconds of an outage.
-        logger.warning(
-            "health check: database unreachable: %s: %s", type(error).__name__, " ".join(str(error).split())
-        )
+        logger.warning("health check: database unreachable: %s: %s", type(error).__name__, in_one_line(error))
         return "down"
     return "ok"
 
@@ -38,7 +37,7 @@ def broker_status() -> str:
         with broker_connection() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
     except Exception as error:
-        logger.warning("health check: broker unreachable: %s: %s", type(error).__name__, " ".join(str(error).split()))
+        logger.warning("health check: broker unreachable: %s: %s", type(error).__name__, in_one_line(error))
         return "down"
     return "ok"
 

@@ -9,7 +9,6 @@ in it is gone. Each server has its own port and folder, so that tests in paralle
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,13 +16,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.faults.postgres import free_port
+
 REDIS_SERVER = shutil.which("redis-server")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisServer:

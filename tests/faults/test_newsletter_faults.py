@@ -21,7 +21,6 @@ from __future__ import annotations
 import email
 import logging
 import re
-import socket
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -37,6 +36,7 @@ from crm.models import Contact
 from notifications import tasks
 from notifications.models import Campaign, Delivery, MailingList, Subscription, Suppression
 from notifications.services import campaign_start
+from tests.faults.postgres import free_port
 from tests.faults.redis_server import redis_server  # noqa: F401  (a fixture)
 from tests.notifications.factories import CampaignFactory
 from tests.notifications.test_worker_integration import Sink, Worker
@@ -104,9 +104,7 @@ def sink():
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line
     handler = RefusingSink()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     handler.port = port
