@@ -49,6 +49,7 @@ from notifications import conf
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 CONFIRM_SALT = "notifications.subscription-confirm"
+RETURN_SALT = "notifications.subscription-return"
 TEMPLATE = "notifications/email/campaign"
 MERGE_FIELD = re.compile(r"\{\{\s*(first_name|last_name|full_name|organisation)\s*\}\}")
 ALLOWED_TAGS = {
@@ -84,6 +85,17 @@ def parse_unsubscribe_token(token: str) -> int | None:
 
 def confirmation_token(subscription_id: int) -> str:
     return signing.TimestampSigner(salt=CONFIRM_SALT).sign(str(subscription_id))
+
+
+def return_token(request: dict) -> str:
+    """The link of a subscription asked for an address erased on request: the request itself,
+    signed, since nothing of it is stored until it is confirmed (services.subscription_request)."""
+    return signing.dumps(request, salt=RETURN_SALT, compress=True)
+
+
+def parse_return_token(token: str) -> dict:
+    """Raises signing.SignatureExpired or signing.BadSignature."""
+    return signing.loads(token, salt=RETURN_SALT, max_age=conf.confirmation_max_age())
 
 
 def parse_confirmation_token(token: str) -> int:

@@ -100,8 +100,11 @@ def subscription_request(
 ) -> Subscription | None:
     """The public form: record a pending subscription and mail a confirmation link.
 
-    Returns None when nothing is mailed (already subscribed, or an address that bounced or
-    complained); the page says the same either way, so the form tells no one who is subscribed.
+    Returns None when no subscription is recorded (already subscribed, an address that bounced
+    or complained, or one erased on request); the page says the same either way, so the form
+    tells no one who is subscribed. The address of a person erased on request is not written
+    down for a request anyone could make: the request travels in the link mailed to it, and
+    only the confirmation from there records it (subscription_return).
     """
     email = normalise_email(email)
     blocked = Suppression.objects.filter(
@@ -110,6 +113,26 @@ def subscription_request(
     )
     if blocked.exists():
         return None
+    if selectors.erased_entry(email) is not None:
+        request = {
+            "list": mailing_list.pk,
+            "email": email,
+            "first": first_name,
+            "last": last_name,
+            "lang": language,
+        }
+        _after_commit("send_return_confirmation", request)
+        return None
+    subscription = _pending_subscription(mailing_list, email, first_name, last_name, language)
+    if subscription is not None:
+        _after_commit("send_subscription_confirmation", subscription.pk)
+    return subscription
+
+
+def _pending_subscription(
+    mailing_list: MailingList, email: str, first_name: str, last_name: str, language: str
+) -> Subscription | None:
+    """The person's subscription, waiting for confirmation; None if it is confirmed already."""
     contact = Contact.objects.filter(email__iexact=email).order_by("pk").first()
     if contact is None:
         contact = Contact.objects.create(
@@ -126,8 +149,46 @@ def subscription_request(
     subscription.status = Subscription.Status.PENDING
     subscription.language = language
     subscription.save(update_fields=["status", "language", "updated_at"])
-    _after_commit("send_subscription_confirmation", subscription.pk)
     return subscription
+
+
+def return_request_subscription(request: dict) -> Subscription:
+    """The subscription a return link asks for, unsaved: what the confirmation page and mail show."""
+    mailing_list = MailingList.objects.get(pk=request["list"], is_public=True, is_active=True)
+    contact = Contact(first_name=request["first"], last_name=request["last"], email=request["email"])
+    return Subscription(
+        contact=contact,
+        mailing_list=mailing_list,
+        language=request["lang"],
+        status=Subscription.Status.PENDING,
+    )
+
+
+def return_confirmation_send(*, request: dict) -> bool:
+    """Mail the link that lets a person erased on request subscribe again from their address."""
+    from django.core.mail import mailers
+
+    subscription = return_request_subscription(request)
+    mailers.default.send_messages(
+        [mail.confirmation_message(subscription=subscription, token=mail.return_token(request))]
+    )
+    return True
+
+
+@transaction.atomic
+def subscription_return(*, request: dict) -> Subscription:
+    """A person erased on request confirms, from their address, that they want the newsletter:
+    now, and only now, the address is recorded, and the confirmation lifts the block."""
+    subscription = _pending_subscription(
+        MailingList.objects.get(pk=request["list"]),
+        normalise_email(request["email"]),
+        request["first"],
+        request["last"],
+        request["lang"],
+    )
+    if subscription is None:  # confirmed meanwhile, through another link
+        return return_request_subscription(request)
+    return subscription_confirm(subscription_id=subscription.pk)
 
 
 def subscription_confirmation_send(*, subscription_id: int) -> bool:

@@ -69,6 +69,17 @@ def send_subscription_confirmation(subscription_id: int) -> bool:
     return services.subscription_confirmation_send(subscription_id=subscription_id)
 
 
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_return_confirmation(request: dict) -> bool:
+    """The confirmation link for an address erased on request; the request is in the link."""
+    return services.return_confirmation_send(request=request)
+
+
 @shared_task(time_limit=120, soft_time_limit=100)
 def send_campaign_test(campaign_id: int, email: str) -> int:
     """Not retried: the person who asked is waiting for it and can ask again."""

@@ -311,17 +311,34 @@ def subscribe(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def subscription_confirm(request, token):
+    """A subscription's link, or the return link of an address erased on request (whose
+    request is in the link itself, and whose subscription is made only by the POST)."""
     try:
-        subscription_id = mail.parse_confirmation_token(token)
-        subscription = Subscription.objects.select_related("mailing_list").get(pk=subscription_id)
+        subscription, returning = _subscription_of(token)
     except signing.SignatureExpired:
         return _link_invalid(request, expired=True)
-    except (signing.BadSignature, Subscription.DoesNotExist):
+    except (signing.BadSignature, Subscription.DoesNotExist, MailingList.DoesNotExist, KeyError, TypeError):
         return _link_invalid(request)
     if request.method == "POST":
-        subscription = services.subscription_confirm(subscription_id=subscription.pk)
+        if returning is not None:
+            subscription = services.subscription_return(request=returning)
+        else:
+            subscription = services.subscription_confirm(subscription_id=subscription.pk)
         return render(request, "notifications/subscribe_confirmed.html", {"subscription": subscription})
     return render(request, "notifications/subscribe_confirm.html", {"subscription": subscription})
+
+
+def _subscription_of(token: str):
+    """(subscription, None) for a subscription's link; (unsaved subscription, request) for a
+    return link."""
+    try:
+        subscription_id = mail.parse_confirmation_token(token)
+    except signing.SignatureExpired:
+        raise
+    except signing.BadSignature:
+        returning = mail.parse_return_token(token)
+        return services.return_request_subscription(returning), returning
+    return Subscription.objects.select_related("mailing_list").get(pk=subscription_id), None
 
 
 @csrf_exempt

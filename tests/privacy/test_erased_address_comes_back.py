@@ -1,18 +1,31 @@
 """What happens when the address of a person erased on request turns up again: in a late
 bounce report, in a colleague's hands, or with the person themselves asking to subscribe."""
 
+import re
+
 import pytest
+from django.core import signing
 from django.utils import translation
 
+from config.celery import app as celery_app
 from crm import privacy
-from crm.models import FollowUp
-from notifications import selectors, services
+from crm.models import Contact, FollowUp
+from notifications import mail, selectors, services
 from notifications.models import MailEvent, Subscription, Suppression
 from tests.crm.factories import ContactFactory
 from tests.notifications.factories import CampaignFactory, MailingListFactory
 from tests.privacy.conftest import EMAIL
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def eager_celery(settings):
+    settings.CELERY_BROKER_URL = "memory://"
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
@@ -52,17 +65,57 @@ def test_staff_cannot_subscribe_the_address_again(erased, manager):
     assert not Subscription.objects.filter(contact=back).exists()
 
 
-def test_the_person_may_subscribe_again_themselves(erased, django_capture_on_commit_callbacks):
-    news = MailingListFactory()
-    with django_capture_on_commit_callbacks(execute=False):
-        subscription = services.subscription_request(mailing_list=news, email=EMAIL, first_name="ქეთევან")
-    assert Suppression.objects.filter(pk=erased.pk).exists()  # asking is not yet consent
+def _asks_to_subscribe(mailing_list, mailoutbox, django_capture_on_commit_callbacks, email=EMAIL):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.subscription_request(mailing_list=mailing_list, email=email, first_name="ქეთევან")
+    [message] = mailoutbox
+    [link] = re.findall(r"https?://\S+/subscribe/confirm/[^/\s]+/", message.body)
+    return answer, message, link
 
-    services.subscription_confirm(subscription_id=subscription.pk)
 
-    assert not Suppression.objects.exists()
-    [recipient] = selectors.campaign_audience(CampaignFactory(lists=[news]))
+def test_asking_to_subscribe_an_erased_address_writes_nothing_but_mails_it_a_link(
+    erased, eager_celery, mailoutbox, django_capture_on_commit_callbacks
+):
+    public = MailingListFactory(is_public=True)
+    contacts = Contact.objects.count()
+
+    answer, message, _link = _asks_to_subscribe(public, mailoutbox, django_capture_on_commit_callbacks)
+
+    # Anyone may type the address: nothing of it is recorded until it is confirmed from there.
+    assert answer is None and Contact.objects.count() == contacts
+    assert not Subscription.objects.filter(mailing_list=public).exists()
+    assert message.to == [EMAIL]
+    assert Suppression.objects.filter(pk=erased.pk).exists()
+
+
+def test_the_person_may_subscribe_again_by_confirming_from_their_address(
+    erased, eager_celery, mailoutbox, django_capture_on_commit_callbacks, client
+):
+    public = MailingListFactory(is_public=True)
+    _answer, _message, link = _asks_to_subscribe(public, mailoutbox, django_capture_on_commit_callbacks)
+    path = link[link.index("/subscribe/") :]
+
+    assert client.get(path).status_code == 200
+    assert not Subscription.objects.filter(mailing_list=public).exists()  # a look is not consent
+    assert client.post(path).status_code == 200
+
+    [subscription] = Subscription.objects.filter(mailing_list=public)
+    assert (subscription.status, subscription.contact.email) == (Subscription.Status.SUBSCRIBED, EMAIL)
+    assert not Suppression.objects.exists()  # the block is lifted
+    [recipient] = selectors.campaign_audience(CampaignFactory(lists=[public]))
     assert recipient.email == EMAIL
+    assert client.post(path).status_code == 200  # a second press changes nothing
+    assert Subscription.objects.filter(mailing_list=public).count() == 1
+
+
+def test_a_return_link_not_signed_by_us_is_refused(erased, client):
+    public = MailingListFactory(is_public=True)
+    asked = {"list": public.pk, "email": "someone.else@example.ge", "first": "", "last": "", "lang": "ka"}
+    made_up = signing.dumps(asked, salt="notifications.subscription-return", key="not-our-secret-key-at-all")
+
+    for token in (made_up, mail.return_token(asked)[:-3] + "abc"):
+        assert client.post(f"/subscribe/confirm/{token}/").status_code == 400
+    assert not Subscription.objects.exists()
 
 
 def test_a_bounced_erased_address_is_not_sent_a_confirmation(erased, django_capture_on_commit_callbacks):
