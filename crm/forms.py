@@ -45,7 +45,7 @@ class CleanInputMixin:
       characters is still missing, and a length is counted as stored. Passwords (kept exactly)
       and hidden fields (the form's own values) are left alone;
     - choices of several records by numbers no database integer holds refused as unknown
-      choices. Django would ask SQLite for them in one `IN (…)`, which SQLite cannot even bind
+      choices (in posted data, a QueryDict: the only kind a multiple choice arrives in). Django would ask SQLite for them in one `IN (…)`, which SQLite cannot even bind
       (an OverflowError, a 500); one number at a time, Django already answers "no such record".
     """
 

@@ -174,8 +174,6 @@ class Form:
     refused_status: tuple[int, ...] = (200,)
     saved_when: Callable = None  # how the answer says "saved", if not by a redirect
     pages: Callable[[object], list[str]] = lambda saved: []  # pages that show the saved record
-    # A 500 found here whose fix lies outside the forms (proposed in the issue-8 report): the
-    # example of 100,000 characters is expected to fail on PostgreSQL until it is fixed.
     typed: tuple[str, ...] = ()  # the fields people type in, when not told by `fuzz` and `texts`
 
     def text_fields(self) -> list[str]:
