@@ -44,6 +44,12 @@ def erased_address_digests() -> set[str]:
     return set(Suppression.objects.exclude(email_sha256=None).values_list("email_sha256", flat=True))
 
 
+def suppressions_of(email: str) -> QuerySet[Suppression]:
+    """The entries that stop mail to an address: in plain text, or as the hash an erasure left."""
+    address = email.strip().lower()
+    return Suppression.objects.filter(Q(email=address) | Q(email_sha256=address_digest(address)))
+
+
 def erased_entry(email: str) -> Suppression | None:
     """The suppression entry left by erasing the owner of this address, if there is one."""
     return Suppression.objects.filter(email_sha256=address_digest(email)).first() if email.strip() else None

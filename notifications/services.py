@@ -45,7 +45,6 @@ from notifications.models import (
     MailingList,
     Subscription,
     Suppression,
-    address_digest,
 )
 from notifications.ratelimit import RateLimiter, next_day_start
 
@@ -107,9 +106,8 @@ def subscription_request(
     only the confirmation from there records it (subscription_return).
     """
     email = normalise_email(email)
-    blocked = Suppression.objects.filter(
-        Q(email=email) | Q(email_sha256=address_digest(email)),
-        reason__in=[Suppression.Reason.BOUNCED, Suppression.Reason.COMPLAINED],
+    blocked = selectors.suppressions_of(email).filter(
+        reason__in=[Suppression.Reason.BOUNCED, Suppression.Reason.COMPLAINED]
     )
     if blocked.exists():
         return None
@@ -225,9 +223,8 @@ def subscription_confirm(*, subscription_id: int) -> Subscription:
         subscription.consent_note = ""
         subscription.unsubscribed_at = None
         subscription.save()
-        address = normalise_email(subscription.contact.email)
-        Suppression.objects.filter(
-            Q(email=address) | Q(email_sha256=address_digest(address)), reason=Suppression.Reason.STOPPED
+        selectors.suppressions_of(subscription.contact.email).filter(
+            reason=Suppression.Reason.STOPPED
         ).delete()
         logger.info("Subscription %s confirmed", subscription.pk)
     return subscription
