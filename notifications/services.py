@@ -122,15 +122,16 @@ def subscription_request(
         _after_commit("send_return_confirmation", request)
         return None
     subscription = _pending_subscription(mailing_list, email, first_name, last_name, language)
-    if subscription is not None:
-        _after_commit("send_subscription_confirmation", subscription.pk)
+    if subscription.status == Subscription.Status.SUBSCRIBED:
+        return None
+    _after_commit("send_subscription_confirmation", subscription.pk)
     return subscription
 
 
 def _pending_subscription(
     mailing_list: MailingList, email: str, first_name: str, last_name: str, language: str
-) -> Subscription | None:
-    """The person's subscription, waiting for confirmation; None if it is confirmed already."""
+) -> Subscription:
+    """The person's subscription, waiting for confirmation unless it is confirmed already."""
     contact = Contact.objects.filter(email__iexact=email).order_by("pk").first()
     if contact is None:
         contact = Contact.objects.create(
@@ -143,7 +144,7 @@ def _pending_subscription(
         contact=contact, mailing_list=mailing_list, defaults={"language": language}
     )
     if subscription.status == Subscription.Status.SUBSCRIBED:
-        return None
+        return subscription
     subscription.status = Subscription.Status.PENDING
     subscription.language = language
     subscription.save(update_fields=["status", "language", "updated_at"])
@@ -184,9 +185,7 @@ def subscription_return(*, request: dict) -> Subscription:
         request["last"],
         request["lang"],
     )
-    if subscription is None:  # confirmed meanwhile, through another link
-        return return_request_subscription(request)
-    return subscription_confirm(subscription_id=subscription.pk)
+    return subscription_confirm(subscription_id=subscription.pk)  # idempotent: a second press
 
 
 def subscription_confirmation_send(*, subscription_id: int) -> bool:
