@@ -61,19 +61,6 @@ UPDATE_SHARE = 0.03  # same identification code
 SAME_EMAIL_SHARE = 0.02  # no code, the email of an organisation we hold
 CLOSE_NAME_SHARE = 0.02  # no code, the name of one we hold, written slightly differently
 REPEAT_SHARE = 0.01  # the email or the name of an earlier new row of the file
-# The columns of the file, in the order staff's exports give them (crm.forms' profile fields).
-COLUMNS = [
-    "name",
-    "name_latin",
-    "legal_form",
-    "identification_code",
-    "founding_year",
-    "municipality",
-    "address",
-    "phone",
-    "email",
-    "website",
-]
 # What the import writes, compared with what the baseline writes (the search key too).
 WRITTEN = [
     "name",
@@ -151,8 +138,10 @@ def csv_bytes(rows: list[PlannedRow]) -> bytes:
     import csv
     import io
 
+    from crm.forms import ORGANISATION_PROFILE_FIELDS  # the columns a file carries, as exports give them
+
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=ORGANISATION_PROFILE_FIELDS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(row.cells for row in rows)
     return buffer.getvalue().encode("utf-8")
